@@ -35,6 +35,18 @@ pub struct SamplingParams<'a> {
     pub kind: SpanKind,
 }
 
+impl<'a> SamplingParams<'a> {
+    /// What a sampler is asked about a span; for testing custom samplers.
+    pub fn new(
+        parent: Option<&'a SpanContext>,
+        trace_id: TraceId,
+        name: &'a str,
+        kind: SpanKind,
+    ) -> SamplingParams<'a> {
+        SamplingParams { parent, trace_id, name, kind }
+    }
+}
+
 /// The outcome of sampling one span.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SamplingDecision {

@@ -34,6 +34,10 @@ pub(crate) struct TracerInner {
     warnings: Vec<ConfigWarning>,
 }
 
+// A panic elsewhere never leaves a tracer half-updated: its locks recover from poisoning
+// and its counters are atomics. So a tracer may be used across `catch_unwind`.
+impl std::panic::RefUnwindSafe for TracerInner {}
+
 /// Creates spans and traces and sends them to its exporter.
 ///
 /// ```
