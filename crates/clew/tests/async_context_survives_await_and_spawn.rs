@@ -1,5 +1,6 @@
 //! A span stays current across `.await`, on whichever thread polls, and across `spawn`
 //! when the future is wrapped.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod common;
 

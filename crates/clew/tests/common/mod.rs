@@ -1,5 +1,5 @@
 //! Exporters that tests control: one that can be held shut, one that can be waited on.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
