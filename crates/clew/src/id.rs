@@ -284,6 +284,8 @@ thread_local! {
     static RANDOM_STATE: Cell<u64> = const { Cell::new(0) };
 }
 
+const WYRAND_INCREMENT: u64 = 0xa076_1d64_78bd_642f;
+
 fn seed() -> u64 {
     // RandomState draws its keys from the operating system once per thread, which is
     // all the entropy an id generator needs; the address of a local and the clock make
@@ -297,17 +299,56 @@ fn seed() -> u64 {
     hasher.finish() | 1
 }
 
-/// The next 64 random bits of this thread's generator (wyrand).
+/// Advances this thread's generator (wyrand) by `steps` and returns the state before.
 #[inline]
-pub(crate) fn next_random() -> u64 {
+fn advance(steps: u64) -> u64 {
     RANDOM_STATE.with(|state| {
         let mut current = state.get();
         if current == 0 {
             current = seed();
         }
-        current = current.wrapping_add(0xa076_1d64_78bd_642f);
-        state.set(current);
-        let product = u128::from(current) * u128::from(current ^ 0xe703_7ed1_a0b4_28db);
-        ((product >> 64) as u64) ^ (product as u64)
+        state.set(current.wrapping_add(WYRAND_INCREMENT.wrapping_mul(steps)));
+        current
     })
+}
+
+/// The wyrand output for the state `step` increments after `state`.
+#[inline]
+fn output(state: u64, step: u64) -> u64 {
+    let current = state.wrapping_add(WYRAND_INCREMENT.wrapping_mul(step));
+    let product = u128::from(current) * u128::from(current ^ 0xe703_7ed1_a0b4_28db);
+    ((product >> 64) as u64) ^ (product as u64)
+}
+
+/// The next 64 random bits of this thread's generator.
+#[inline]
+pub(crate) fn next_random() -> u64 {
+    output(advance(1), 1)
+}
+
+/// Random ids reserved now and computed only if asked for: an unsampled span takes one
+/// of these (one add to a thread-local counter) and turns it into ids only when its
+/// context is needed, for a child or for propagation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct IdSeed(u64);
+
+impl IdSeed {
+    /// Reserves a trace id and a span id.
+    #[inline]
+    pub(crate) fn next() -> IdSeed {
+        IdSeed(advance(3))
+    }
+
+    /// The reserved trace id.
+    #[inline]
+    pub(crate) fn trace_id(self) -> TraceId {
+        let value = (u128::from(output(self.0, 1)) << 64) | u128::from(output(self.0, 2));
+        TraceId(if value == 0 { 1 } else { value })
+    }
+
+    /// The reserved span id.
+    #[inline]
+    pub(crate) fn span_id(self) -> SpanId {
+        SpanId(output(self.0, 3).max(1))
+    }
 }

@@ -163,6 +163,30 @@ impl Sampler {
         }
     }
 
+    /// Whether this sampler certainly drops a span with this parent, whatever its ids and
+    /// name: the unsampled fast path.
+    #[inline]
+    pub(crate) fn drops_without_ids(&self, parent: Option<&SpanContext>) -> bool {
+        match (self, parent) {
+            (Sampler::AlwaysOff, _) => true,
+            (Sampler::ParentBased(parent_based), None) => matches!(parent_based.root, Sampler::AlwaysOff),
+            (Sampler::ParentBased(parent_based), Some(parent)) => {
+                matches!(parent_based.delegate(parent), Sampler::AlwaysOff)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether decisions depend on the trace id, so a new root's id must be made first.
+    #[inline]
+    pub(crate) fn reads_trace_id(&self) -> bool {
+        match self {
+            Sampler::AlwaysOn | Sampler::AlwaysOff | Sampler::CounterRatio(_) | Sampler::RateLimited(_) => false,
+            Sampler::TraceIdRatio(_) | Sampler::Custom(_) => true,
+            Sampler::ParentBased(parent_based) => parent_based.root.reads_trace_id(),
+        }
+    }
+
     /// A description in OpenTelemetry's style, e.g. `ParentBased{root:AlwaysOnSampler}`.
     pub fn description(&self) -> String {
         match self {
@@ -293,13 +317,18 @@ impl ParentBased {
         let Some(parent) = params.parent else {
             return self.root.should_sample(params);
         };
-        let delegate = match (parent.is_remote(), parent.is_sampled()) {
+        self.delegate(parent).should_sample(params)
+    }
+
+    /// The sampler that decides for children of `parent`.
+    #[inline]
+    fn delegate(&self, parent: &SpanContext) -> &Sampler {
+        match (parent.is_remote(), parent.is_sampled()) {
             (true, true) => &self.remote_parent_sampled,
             (true, false) => &self.remote_parent_not_sampled,
             (false, true) => &self.local_parent_sampled,
             (false, false) => &self.local_parent_not_sampled,
-        };
-        delegate.should_sample(params)
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use std::time::SystemTime;
 use crate::clock;
 use crate::context::{self, SpanContext};
 use crate::data::{Event, Level, Link, SpanData, SpanKind, Status};
-use crate::id::{SpanId, TraceFlags, TraceId};
+use crate::id::{IdSeed, SpanId, TraceFlags, TraceId};
 use crate::limits;
 use crate::sampler::{SamplingDecision, SamplingParams};
 use crate::trace::TraceShared;
@@ -85,9 +85,16 @@ pub struct SpanBuilder {
     tracer: Tracer,
     name: Str,
     kind: SpanKind,
-    label: Option<Str>,
     parent: Parent,
     attributes: Vec<KeyValue>,
+    /// Options most spans do not use, kept out of line so that the common builder is
+    /// small and dropping it costs a branch.
+    extras: Option<Box<Extras>>,
+}
+
+#[derive(Default)]
+struct Extras {
+    label: Option<Str>,
     links: Vec<(SpanContext, Vec<KeyValue>)>,
     start_time: Option<u64>,
     trace: Option<Arc<TraceShared>>,
@@ -98,7 +105,7 @@ impl fmt::Debug for SpanBuilder {
         f.debug_struct("SpanBuilder")
             .field("name", &self.name)
             .field("kind", &self.kind)
-            .field("label", &self.label)
+            .field("label", &self.extras.as_ref().and_then(|extras| extras.label.as_ref()))
             .field("parent", &self.parent)
             .field("attributes", &self.attributes)
             .finish_non_exhaustive()
@@ -112,17 +119,18 @@ impl SpanBuilder {
             tracer,
             name,
             kind: SpanKind::Internal,
-            label: None,
             parent: Parent::Current,
             attributes: Vec::new(),
-            links: Vec::new(),
-            start_time: None,
-            trace: None,
+            extras: None,
         }
     }
 
+    fn extras(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
+
     pub(crate) fn for_trace(mut self, trace: Arc<TraceShared>) -> SpanBuilder {
-        self.trace = Some(trace);
+        self.extras().trace = Some(trace);
         self
     }
 
@@ -135,7 +143,7 @@ impl SpanBuilder {
 
     /// A free label of the application's own: `MASTER`, `PLATFORM`, `STEP`…
     pub fn label(mut self, label: impl Into<Str>) -> SpanBuilder {
-        self.label = Some(label.into());
+        self.extras().label = Some(label.into());
         self
     }
 
@@ -181,31 +189,44 @@ impl SpanBuilder {
 
     /// Links the span to another span.
     pub fn link(mut self, context: SpanContext, attributes: impl IntoIterator<Item = KeyValue>) -> SpanBuilder {
-        self.links.push((context, attributes.into_iter().collect()));
+        self.extras().links.push((context, attributes.into_iter().collect()));
         self
     }
 
     /// Sets the start time (default: now).
     pub fn start_time(mut self, time: SystemTime) -> SpanBuilder {
-        self.start_time = Some(clock::unix_nanos(time));
+        self.extras().start_time = Some(clock::unix_nanos(time));
         self
     }
 
     /// Starts the span, deciding whether it is sampled.
     #[inline]
     pub fn start(self) -> Span {
+        // The common unsampled case is decided here, inlined into the caller, where the
+        // builder's fields are known and dropping it compiles to nothing.
+        if self.extras.is_none() && matches!(self.parent, Parent::Current) {
+            if let Some(span) = Span::quick_unsampled(self.tracer) {
+                return span;
+            }
+        }
+        self.start_general()
+    }
+
+    #[inline(never)]
+    pub(crate) fn start_general(self) -> Span {
         let inner = self.tracer.inner;
         if !inner.enabled {
-            return Span { state: State::NonRecording(self.disabled_context()) };
+            return self.start_disabled();
         }
         let (parent, trace_sampled) = self.resolve_parent();
-        let trace_id = match (&parent, &self.trace) {
-            (Some(parent), _) => parent.trace_id(),
-            (None, Some(trace)) => trace.trace_id,
-            (None, None) => TraceId::random(),
+        let seed = IdSeed::next();
+        // A span at the top of a seed-style trace follows the trace's decision; other
+        // spans ask the sampler, which sees the trace id only if it is one that needs it.
+        let trace_id = match &parent {
+            Some(parent) => parent.trace_id(),
+            None => self.trace().map_or(TraceId::INVALID, |trace| trace.trace_id),
         };
         let decision = match trace_sampled {
-            // A span at the top of a seed-style trace follows the trace's decision.
             Some(sampled) if parent.is_none() => {
                 if sampled {
                     SamplingDecision::RecordAndSample
@@ -213,41 +234,51 @@ impl SpanBuilder {
                     SamplingDecision::Drop
                 }
             }
-            _ => inner.sampler.should_sample(&SamplingParams {
-                parent: parent.as_ref(),
-                trace_id,
-                name: &self.name,
-                kind: self.kind,
-            }),
+            _ => {
+                let trace_id =
+                    if trace_id.is_valid() || !inner.sampler.reads_trace_id() { trace_id } else { seed.trace_id() };
+                inner.sampler.should_sample(&SamplingParams {
+                    parent: parent.as_ref(),
+                    trace_id,
+                    name: &self.name,
+                    kind: self.kind,
+                })
+            }
         };
-        let random_flag = match &parent {
+        let flags = match &parent {
             Some(parent) => TraceFlags::from_u8(parent.trace_flags().to_u8() & TraceFlags::RANDOM.to_u8()),
             None => TraceFlags::RANDOM,
-        };
-        let flags = random_flag.with_sampled(decision == SamplingDecision::RecordAndSample);
-        let trace_state = parent.as_ref().and_then(|parent| parent.trace_state().cloned());
-        let context = SpanContext::new(trace_id, SpanId::random(), flags).with_trace_state(trace_state);
-        if decision == SamplingDecision::Drop || !inner.recording {
-            return Span { state: State::NonRecording(context) };
         }
-        self.record(context, parent, decision)
+        .with_sampled(decision == SamplingDecision::RecordAndSample);
+        if decision == SamplingDecision::Drop || !inner.recording {
+            let trace_state = parent.and_then(|parent| parent.trace_state().cloned());
+            return Span { state: State::Unsampled(Unsampled { trace_id, seed, flags, trace_state }) };
+        }
+        self.record(trace_id, seed, flags, parent, decision)
     }
 
-    fn disabled_context(&self) -> SpanContext {
-        match &self.parent {
+    fn trace(&self) -> Option<&Arc<TraceShared>> {
+        self.extras.as_ref().and_then(|extras| extras.trace.as_ref())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn start_disabled(self) -> Span {
+        let context = match &self.parent {
             Parent::Context(context) => context.clone(),
             _ => context::current_context().unwrap_or(SpanContext::new(
                 TraceId::INVALID,
                 SpanId::INVALID,
                 TraceFlags::NONE,
             )),
-        }
+        };
+        Span { state: State::Fixed(context) }
     }
 
     /// The parent context, and the sampled flag of the trace the span is started from.
     #[inline]
     fn resolve_parent(&self) -> (Option<SpanContext>, Option<bool>) {
-        let Some(trace) = &self.trace else {
+        let Some(trace) = self.trace() else {
             let parent = match &self.parent {
                 Parent::Current => context::current_context(),
                 Parent::Root => None,
@@ -267,20 +298,32 @@ impl SpanBuilder {
         (parent, Some(trace.flags.is_sampled()))
     }
 
-    fn record(self, context: SpanContext, parent: Option<SpanContext>, decision: SamplingDecision) -> Span {
+    #[inline(never)]
+    fn record(
+        self,
+        trace_id: TraceId,
+        seed: IdSeed,
+        flags: TraceFlags,
+        parent: Option<SpanContext>,
+        decision: SamplingDecision,
+    ) -> Span {
         let inner = self.tracer.inner;
         let limits = &inner.limits;
-        let start_time_unix_nano = self.start_time.unwrap_or_else(clock::now_unix_nanos);
+        let extras = self.extras.map(|extras| *extras).unwrap_or_default();
+        let trace_id = if trace_id.is_valid() { trace_id } else { seed.trace_id() };
+        let span_id = seed.span_id();
+        let trace_state = parent.as_ref().and_then(|parent| parent.trace_state().cloned());
+        let start_time_unix_nano = extras.start_time.unwrap_or_else(clock::now_unix_nanos);
         let mut data = SpanData {
-            trace_id: context.trace_id(),
-            span_id: context.span_id(),
+            trace_id,
+            span_id,
             parent_span_id: parent.as_ref().map(SpanContext::span_id),
             parent_is_remote: parent.as_ref().is_some_and(SpanContext::is_remote),
-            trace_flags: context.trace_flags(),
-            trace_state: context.trace_state().cloned(),
+            trace_flags: flags,
+            trace_state,
             name: self.name,
             kind: self.kind,
-            label: self.label,
+            label: extras.label,
             start_time_unix_nano,
             end_time_unix_nano: 0,
             attributes: Vec::new(),
@@ -291,7 +334,7 @@ impl SpanBuilder {
             dropped_events_count: 0,
             dropped_links_count: 0,
         };
-        if let Some(trace) = &self.trace {
+        if let Some(trace) = &extras.trace {
             data.attributes.reserve(2 + self.attributes.len());
             data.attributes.push(KeyValue::new(keys::PROJECT_ID, trace.project_id.clone()));
             data.attributes.push(KeyValue::new(keys::REQUEST_ID, trace.request_id.clone()));
@@ -314,12 +357,13 @@ impl SpanBuilder {
                 );
             }
         }
-        for (linked, attributes) in self.links {
+        for (linked, attributes) in extras.links {
             push_link(&mut data, limits, linked, attributes);
         }
+        let context = SpanContext::new(trace_id, span_id, flags).with_trace_state(data.trace_state.clone());
         let recording =
             Box::new(Recording { tracer: self.tracer, data, sampled: decision == SamplingDecision::RecordAndSample });
-        match self.trace {
+        match extras.trace {
             None => Span { state: State::Owned(recording) },
             Some(trace) => {
                 let shared = Arc::new(SharedSpan { context, recording: Mutex::new(Some(recording)) });
@@ -438,8 +482,27 @@ impl SharedSpan {
     }
 }
 
+/// An unsampled span: its ids are reserved but computed only when asked for.
+struct Unsampled {
+    /// The parent's trace id, or invalid for a root (then it comes from the seed).
+    trace_id: TraceId,
+    seed: IdSeed,
+    flags: TraceFlags,
+    trace_state: Option<Str>,
+}
+
+impl Unsampled {
+    fn context(&self) -> SpanContext {
+        let trace_id = if self.trace_id.is_valid() { self.trace_id } else { self.seed.trace_id() };
+        SpanContext::new(trace_id, self.seed.span_id(), self.flags).with_trace_state(self.trace_state.clone())
+    }
+}
+
 enum State {
-    NonRecording(SpanContext),
+    /// Not sampled.
+    Unsampled(Unsampled),
+    /// The SDK is off: the parent's context (or an invalid one) is passed through.
+    Fixed(SpanContext),
     Owned(Box<Recording>),
     Shared(Arc<SharedSpan>),
     /// Ended explicitly; only the context is left for `Drop` to ignore.
@@ -472,9 +535,30 @@ impl fmt::Debug for Span {
 }
 
 impl Span {
+    /// The unsampled span a child of the current span would be, if the sampler can tell
+    /// without ids or a name; `None` when the general path must decide.
+    #[inline]
+    pub(crate) fn quick_unsampled(tracer: Tracer) -> Option<Span> {
+        let inner = tracer.inner;
+        context::with_current(|parent| {
+            if !inner.enabled || !inner.sampler.drops_without_ids(parent) {
+                return None;
+            }
+            let (trace_id, flags, trace_state) = match parent {
+                Some(parent) => (
+                    parent.trace_id(),
+                    TraceFlags::from_u8(parent.trace_flags().to_u8() & TraceFlags::RANDOM.to_u8()),
+                    parent.trace_state().cloned(),
+                ),
+                None => (TraceId::INVALID, TraceFlags::RANDOM, None),
+            };
+            Some(Span { state: State::Unsampled(Unsampled { trace_id, seed: IdSeed::next(), flags, trace_state }) })
+        })
+    }
+
     /// A span that records nothing and has an invalid context.
     pub fn none() -> Span {
-        Span { state: State::NonRecording(SpanContext::new(TraceId::INVALID, SpanId::INVALID, TraceFlags::NONE)) }
+        Span { state: State::Fixed(SpanContext::new(TraceId::INVALID, SpanId::INVALID, TraceFlags::NONE)) }
     }
 
     /// Runs `update` on the recording, if there is one.
@@ -487,14 +571,15 @@ impl Span {
                     update(recording);
                 }
             }
-            State::NonRecording(_) | State::Ended => {}
+            State::Unsampled(_) | State::Fixed(_) | State::Ended => {}
         }
     }
 
     /// The span's context (ids, flags, `tracestate`), for children and propagation.
     pub fn context(&self) -> SpanContext {
         match &self.state {
-            State::NonRecording(context) => context.clone(),
+            State::Unsampled(unsampled) => unsampled.context(),
+            State::Fixed(context) => context.clone(),
             State::Owned(recording) => {
                 let data = &recording.data;
                 SpanContext::new(data.trace_id, data.span_id, data.trace_flags)
@@ -520,14 +605,14 @@ impl Span {
         match &self.state {
             State::Owned(_) => true,
             State::Shared(shared) => shared.is_running(),
-            State::NonRecording(_) | State::Ended => false,
+            State::Unsampled(_) | State::Fixed(_) | State::Ended => false,
         }
     }
 
     /// Sets an attribute; a key set twice keeps its last value.
     #[inline]
     pub fn set_attribute(&mut self, key: impl Into<Str>, value: impl Into<Value>) {
-        if let State::NonRecording(_) = self.state {
+        if let State::Unsampled(_) | State::Fixed(_) = self.state {
             return;
         }
         let attribute = KeyValue::new(key, value);
@@ -641,6 +726,13 @@ impl Span {
 
     #[inline]
     fn finish(&mut self, end_time: Option<u64>) {
+        if matches!(self.state, State::Owned(_) | State::Shared(_)) {
+            self.finish_recording(end_time);
+        }
+    }
+
+    #[inline(never)]
+    fn finish_recording(&mut self, end_time: Option<u64>) {
         match std::mem::replace(&mut self.state, State::Ended) {
             State::Owned(recording) => recording.finish(end_time),
             State::Shared(shared) => {
@@ -649,7 +741,7 @@ impl Span {
                     recording.finish(end_time);
                 }
             }
-            State::NonRecording(_) | State::Ended => {}
+            State::Unsampled(_) | State::Fixed(_) | State::Ended => {}
         }
     }
 
