@@ -8,7 +8,7 @@
 //!
 //! [`Span::enter`]: crate::Span::enter
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use crate::id::{SpanId, TraceFlags, TraceId};
@@ -101,8 +101,17 @@ impl fmt::Debug for SpanContext {
     }
 }
 
+/// Everything the SDK keeps per thread, in one thread-local so the hot path pays for
+/// one lookup: the stack of current span contexts and the id generator's state.
+pub(crate) struct ThreadState {
+    pub(crate) stack: RefCell<Vec<SpanContext>>,
+    pub(crate) random: Cell<u64>,
+}
+
 thread_local! {
-    static STACK: RefCell<Vec<SpanContext>> = const { RefCell::new(Vec::new()) };
+    pub(crate) static THREAD: ThreadState = const {
+        ThreadState { stack: RefCell::new(Vec::new()), random: Cell::new(0) }
+    };
 }
 
 /// The context of this thread's current span, if any.
@@ -115,13 +124,13 @@ thread_local! {
 /// assert!(clew::current_context().is_some());
 /// ```
 pub fn current_context() -> Option<SpanContext> {
-    STACK.with(|stack| stack.borrow().last().cloned())
+    THREAD.with(|thread| thread.stack.borrow().last().cloned())
 }
 
 /// Runs `read` with this thread's current span context, without cloning it.
 #[inline]
 pub(crate) fn with_current<R>(read: impl FnOnce(Option<&SpanContext>) -> R) -> R {
-    STACK.with(|stack| read(stack.borrow().last()))
+    THREAD.with(|thread| read(thread.stack.borrow().last()))
 }
 
 /// The trace id of this thread's current span, if any.
@@ -149,8 +158,8 @@ pub fn log_with_trace(message: impl fmt::Display) -> String {
 
 /// Pushes a context on this thread's stack; the returned depth pops it.
 pub(crate) fn push(context: SpanContext) -> usize {
-    STACK.with(|stack| {
-        let mut stack = stack.borrow_mut();
+    THREAD.with(|thread| {
+        let mut stack = thread.stack.borrow_mut();
         stack.push(context);
         stack.len()
     })
@@ -159,8 +168,8 @@ pub(crate) fn push(context: SpanContext) -> usize {
 /// Pops the context pushed at `depth` (and anything a misbehaving caller left above it).
 pub(crate) fn pop(depth: usize) {
     // try_with: a guard dropped while the thread is being torn down finds no stack.
-    let _ = STACK.try_with(|stack| {
-        let mut stack = stack.borrow_mut();
+    let _ = THREAD.try_with(|thread| {
+        let mut stack = thread.stack.borrow_mut();
         if depth > 0 && stack.len() >= depth {
             stack.truncate(depth - 1);
         }

@@ -280,10 +280,6 @@ impl fmt::Debug for TraceFlags {
     }
 }
 
-thread_local! {
-    static RANDOM_STATE: Cell<u64> = const { Cell::new(0) };
-}
-
 const WYRAND_INCREMENT: u64 = 0xa076_1d64_78bd_642f;
 
 fn seed() -> u64 {
@@ -302,14 +298,18 @@ fn seed() -> u64 {
 /// Advances this thread's generator (wyrand) by `steps` and returns the state before.
 #[inline]
 fn advance(steps: u64) -> u64 {
-    RANDOM_STATE.with(|state| {
-        let mut current = state.get();
-        if current == 0 {
-            current = seed();
-        }
-        state.set(current.wrapping_add(WYRAND_INCREMENT.wrapping_mul(steps)));
-        current
-    })
+    crate::context::THREAD.with(|thread| advance_state(&thread.random, steps))
+}
+
+/// Advances the generator held in `state`; for callers that already hold the thread's state.
+#[inline]
+pub(crate) fn advance_state(state: &Cell<u64>, steps: u64) -> u64 {
+    let mut current = state.get();
+    if current == 0 {
+        current = seed();
+    }
+    state.set(current.wrapping_add(WYRAND_INCREMENT.wrapping_mul(steps)));
+    current
 }
 
 /// The wyrand output for the state `step` increments after `state`.
@@ -337,6 +337,12 @@ impl IdSeed {
     #[inline]
     pub(crate) fn next() -> IdSeed {
         IdSeed(advance(3))
+    }
+
+    /// Reserves a trace id and a span id from a generator state the caller holds.
+    #[inline]
+    pub(crate) fn next_from(state: &Cell<u64>) -> IdSeed {
+        IdSeed(advance_state(state, 3))
     }
 
     /// The reserved trace id.

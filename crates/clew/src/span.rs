@@ -540,7 +540,9 @@ impl Span {
     #[inline]
     pub(crate) fn quick_unsampled(tracer: Tracer) -> Option<Span> {
         let inner = tracer.inner;
-        context::with_current(|parent| {
+        context::THREAD.with(|thread| {
+            let stack = thread.stack.borrow();
+            let parent = stack.last();
             if !inner.enabled || !inner.sampler.drops_without_ids(parent) {
                 return None;
             }
@@ -552,7 +554,8 @@ impl Span {
                 ),
                 None => (TraceId::INVALID, TraceFlags::RANDOM, None),
             };
-            Some(Span { state: State::Unsampled(Unsampled { trace_id, seed: IdSeed::next(), flags, trace_state }) })
+            let seed = IdSeed::next_from(&thread.random);
+            Some(Span { state: State::Unsampled(Unsampled { trace_id, seed, flags, trace_state }) })
         })
     }
 
