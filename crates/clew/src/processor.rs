@@ -27,7 +27,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
@@ -86,10 +86,10 @@ pub(crate) enum Pipeline {
 
 impl Pipeline {
     #[inline]
-    pub(crate) fn push_span(&self, span: SpanData) {
+    pub(crate) fn push_span(&self, span: Box<SpanData>) {
         match self {
             Pipeline::Discard => {}
-            Pipeline::Simple(simple) => simple.export(vec![span], Vec::new()),
+            Pipeline::Simple(simple) => simple.export(vec![*span], Vec::new()),
             Pipeline::Batch(batch) => batch.push(Item::Span(span)),
         }
     }
@@ -225,13 +225,14 @@ impl SimpleProcessor {
 }
 
 enum Item {
-    Span(SpanData),
+    Span(Box<SpanData>),
     Event(TraceEvent),
 }
 
 #[derive(Default)]
 struct Pending {
-    spans: Vec<SpanData>,
+    /// Boxed as they were recorded; unboxed when a batch is cut, on the drain thread.
+    spans: Vec<Box<SpanData>>,
     events: Vec<TraceEvent>,
 }
 
@@ -279,7 +280,8 @@ struct Shared {
     /// Items pushed while the pushing thread's locals were being torn down.
     orphan_items: Mutex<Pending>,
     controls: Mutex<Vec<Control>>,
-    /// Set by a producer whose queue reached a batch.
+    /// Set by a producer whose queue reached a batch or found no room; cleared by the
+    /// drain thread when it gathers.
     batch_ready: AtomicBool,
     shut_down: AtomicBool,
     /// Whether the full queue was reported (once per processor, off the hot path after).
@@ -287,7 +289,7 @@ struct Shared {
     /// Exports running now, and a condition to wait for a free slot.
     in_flight: Mutex<usize>,
     slot_freed: Condvar,
-    drain_thread: Mutex<Option<Thread>>,
+    drain_thread: OnceLock<Thread>,
     /// Identifies this processor in threads' local registries.
     id: usize,
 }
@@ -341,13 +343,15 @@ impl BatchProcessor {
             reported_full: AtomicBool::new(false),
             in_flight: Mutex::new(0),
             slot_freed: Condvar::new(),
-            drain_thread: Mutex::new(None),
+            drain_thread: OnceLock::new(),
             id: NEXT_PROCESSOR_ID.fetch_add(1, Ordering::Relaxed),
         });
         let drain_shared = shared.clone();
         let spawned = thread::Builder::new().name("clew-drain".into()).spawn(move || drain_loop(drain_shared));
         match spawned {
-            Ok(handle) => *lock(&shared.drain_thread) = Some(handle.thread().clone()),
+            Ok(handle) => {
+                let _ = shared.drain_thread.set(handle.thread().clone());
+            }
             Err(error) => {
                 crate::diagnostics::report_once(
                     "drain-spawn",
@@ -385,7 +389,7 @@ impl BatchProcessor {
                 entry.credit = shared.reserve();
                 if entry.credit == 0 {
                     shared.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                    shared.wake();
+                    shared.request_drain();
                     if !shared.reported_full.swap(true, Ordering::Relaxed) {
                         crate::diagnostics::report_once(
                             "queue-full",
@@ -409,9 +413,8 @@ impl BatchProcessor {
                 pending.len()
             };
             shared.counters.queued.fetch_add(1, Ordering::Relaxed);
-            if queued == shared.config.max_export_batch_size {
-                shared.batch_ready.store(true, Ordering::Release);
-                shared.wake();
+            if queued >= shared.config.max_export_batch_size {
+                shared.request_drain();
             }
         });
         // This thread's locals are gone or busy: use the shared fallback queue.
@@ -462,8 +465,18 @@ impl Shared {
         self.counters.queued.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Asks the drain thread to gather now. Only the first request since its last
+    /// gather wakes it, so a producer that keeps finding a full queue costs one atomic
+    /// load per span, not a wake-up.
+    #[inline]
+    fn request_drain(&self) {
+        if !self.batch_ready.load(Ordering::Relaxed) && !self.batch_ready.swap(true, Ordering::AcqRel) {
+            self.wake();
+        }
+    }
+
     fn wake(&self) {
-        if let Some(thread) = lock(&self.drain_thread).as_ref() {
+        if let Some(thread) = self.drain_thread.get() {
             thread.unpark();
         }
     }
@@ -558,7 +571,6 @@ fn drain_loop(shared: Arc<Shared>) {
     let leftover = pending.len() + queue.iter().map(|(spans, events)| spans.len() + events.len()).sum::<usize>();
     shared.counters.dropped.fetch_add(leftover as u64, Ordering::Relaxed);
     drop(job_sender);
-    *lock(&shared.drain_thread) = None;
 }
 
 /// Cuts full batches from `pending`, and the remainder too when `everything`.
@@ -572,7 +584,7 @@ fn cut_batches(
     while pending.len() >= size || (everything && pending.len() > 0) {
         let span_count = pending.spans.len().min(size);
         let event_count = pending.events.len().min(size - span_count);
-        let spans: Vec<SpanData> = pending.spans.drain(..span_count).collect();
+        let spans: Vec<SpanData> = pending.spans.drain(..span_count).map(|span| *span).collect();
         let events: Vec<TraceEvent> = pending.events.drain(..event_count).collect();
         queue.push_back((spans, events));
     }

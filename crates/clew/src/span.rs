@@ -361,8 +361,11 @@ impl SpanBuilder {
             push_link(&mut data, limits, linked, attributes);
         }
         let context = SpanContext::new(trace_id, span_id, flags).with_trace_state(data.trace_state.clone());
-        let recording =
-            Box::new(Recording { tracer: self.tracer, data, sampled: decision == SamplingDecision::RecordAndSample });
+        let recording = Recording {
+            tracer: self.tracer,
+            data: Box::new(data),
+            sampled: decision == SamplingDecision::RecordAndSample,
+        };
         match extras.trace {
             None => Span { state: State::Owned(recording) },
             Some(trace) => {
@@ -401,10 +404,11 @@ fn push_link(data: &mut SpanData, limits: &limits::SpanLimits, context: SpanCont
     data.links.push(Link { context, attributes, dropped_attributes_count });
 }
 
-/// A span being recorded.
+/// A span being recorded. The data sits in its own box from start to export, so ending
+/// the span moves a pointer into the queue, not the whole record.
 pub(crate) struct Recording {
     tracer: Tracer,
-    data: SpanData,
+    data: Box<SpanData>,
     /// Exported when it ends (false for "record only" decisions).
     sampled: bool,
 }
@@ -446,7 +450,7 @@ impl Recording {
         }
     }
 
-    fn finish(mut self: Box<Self>, end_time: Option<u64>) {
+    fn finish(mut self, end_time: Option<u64>) {
         if std::thread::panicking() && !self.data.status.is_error() {
             self.data.status = Status::error("panicked");
         }
@@ -462,7 +466,7 @@ impl Recording {
 /// `Trace::end` can close it.
 pub(crate) struct SharedSpan {
     context: SpanContext,
-    recording: Mutex<Option<Box<Recording>>>,
+    recording: Mutex<Option<Recording>>,
 }
 
 impl SharedSpan {
@@ -503,7 +507,7 @@ enum State {
     Unsampled(Unsampled),
     /// The SDK is off: the parent's context (or an invalid one) is passed through.
     Fixed(SpanContext),
-    Owned(Box<Recording>),
+    Owned(Recording),
     Shared(Arc<SharedSpan>),
     /// Ended explicitly; only the context is left for `Drop` to ignore.
     Ended,
