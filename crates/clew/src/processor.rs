@@ -231,7 +231,9 @@ enum Item {
 
 #[derive(Default)]
 struct Pending {
-    /// Boxed as they were recorded; unboxed when a batch is cut, on the drain thread.
+    /// Boxed as they were recorded; unboxed when a batch is cut, on the drain thread, so
+    /// ending a span moves a pointer rather than the record.
+    #[allow(clippy::vec_box)]
     spans: Vec<Box<SpanData>>,
     events: Vec<TraceEvent>,
 }
