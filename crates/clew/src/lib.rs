@@ -130,30 +130,36 @@ pub mod __private {
     //! decided where the macro expands, from the bounds known there (a generic `T: Debug`
     //! argument is recorded with `Debug` even if the caller passes an integer).
     //!
+    //! The receiver has one `&` more than the most any impl takes, because a `&self` method
+    //! of an impl for `&&&W` is found first by value on a `&&&&W`.
+    //!
     //! Arguments named in `args(...)` go through [`AttributeArg`]:
-    //! `(&&&&AttributeArg(&argument)).__clew_value()`, then [`attribute_value`]:
+    //! `attribute_value((&&&&&AttributeArg(&argument)).__clew_value())`:
     //!
-    //! | `&`s | trait             | argument type                          | recorded as            |
-    //! |------|-------------------|----------------------------------------|------------------------|
-    //! | 4    | [`StrArg`]        | `AsRef<str>` (`&str`, `String`, …)     | string                 |
-    //! | 4    | [`StrSequenceArg`]| `Vec<S>` or `&[S]` with `S: AsRef<str>`| string array           |
-    //! | 3    | [`TypedArg`]      | `Clone + Into<Value>`                  | that value, typed      |
-    //! | 2    | [`DebugArg`]      | anything else                          | its `{:?}` text        |
+    //! | impl for | trait              | argument type                                  | recorded as       |
+    //! |----------|--------------------|------------------------------------------------|-------------------|
+    //! | `&&&&W`  | [`StrArg`]         | `AsRef<str>` (`&str`, `String`, `&String`, …)  | string            |
+    //! | `&&&&W`  | [`StrSequenceArg`] | `Vec<S>`, `&Vec<S>`, `&[S]` with `S: AsRef<str>` | string array    |
+    //! | `&&&W`   | [`TypedArg`]       | `Clone + Into<Value>` (numbers, `bool`, …)     | that value, typed |
+    //! | `&&W`    | [`TypedRefArg`]    | `&T` with `T: Clone + Into<Value>`             | that value, typed |
+    //! | `&W`     | [`DebugArg`]       | anything else                                  | its `{:?}` text   |
     //!
-    //! Strings get their own rows because `Value` converts only from `&'static str`: a
-    //! borrowed `&str` argument would otherwise pick the typed row and fail to borrow-check.
-    //! The last row accepts every type so that [`attribute_value`] can say plainly that the
-    //! argument implements neither `Into<Value>` nor `Debug`.
+    //! Strings get rows of their own because `Value` converts only from `&'static str` (and
+    //! `Vec<&'static str>`): lookup ignores lifetimes, so a borrowed `&str` would pick the
+    //! typed row and then fail to borrow-check. The last row accepts every type so that
+    //! [`attribute_value`] can say plainly that the argument implements neither
+    //! `Into<Value>` nor `Debug`.
     //!
-    //! Errors returned as `Err` go through [`Failure`]: `(&&&&Failure(&error)).__clew_record(&mut span)`:
+    //! Errors returned as `Err` go through [`Failure`]:
+    //! `(&&&&&Failure(error)).__clew_record(&mut span)`:
     //!
-    //! | `&`s | trait                | error type                                | recorded                 |
-    //! |------|----------------------|-------------------------------------------|--------------------------|
-    //! | 4    | [`ErrorFailure`]     | `std::error::Error`                       | message and source chain |
-    //! | 3    | [`BoxedErrorFailure`]| derefs to an `Error` (`Box<dyn Error>`, `anyhow::Error`) | message and source chain |
-    //! | 2    | [`DisplayFailure`]   | `Display`                                 | message                  |
-    //! | 1    | [`DebugFailure`]     | `Debug`                                   | `{:?}` as the message    |
-    //! | 0    | [`OpaqueFailure`]    | anything else                             | the type name            |
+    //! | impl for | trait                 | error type                                       | message             |
+    //! |----------|-----------------------|--------------------------------------------------|---------------------|
+    //! | `&&&&W`  | [`ErrorFailure`]      | `std::error::Error`                              | `Display`, sources  |
+    //! | `&&&W`   | [`BoxedErrorFailure`] | derefs to an `Error` (`Box<dyn Error>`, `anyhow::Error`) | `Display`, sources |
+    //! | `&&W`    | [`DisplayFailure`]    | `Display`                                        | `Display`           |
+    //! | `&W`     | [`DebugFailure`]      | `Debug`                                          | `{:?}`              |
+    //! | `W`      | [`OpaqueFailure`]     | anything else                                    | the type name       |
     //!
     //! Each records an `exception` event (`exception.type`, `exception.message`, and
     //! `exception.causes` when there are sources) and an error status.
@@ -190,7 +196,7 @@ pub mod __private {
         fn __clew_value(&self) -> Value;
     }
 
-    impl<T: AsRef<str> + ?Sized> StrArg for &&&AttributeArg<'_, T> {
+    impl<T: AsRef<str> + ?Sized> StrArg for &&&&AttributeArg<'_, T> {
         fn __clew_value(&self) -> Value {
             Value::String(Str::from(self.0.as_ref().to_owned()))
         }
@@ -202,13 +208,19 @@ pub mod __private {
         fn __clew_value(&self) -> Value;
     }
 
-    impl<S: AsRef<str>> StrSequenceArg for &&&AttributeArg<'_, Vec<S>> {
+    impl<S: AsRef<str>> StrSequenceArg for &&&&AttributeArg<'_, Vec<S>> {
         fn __clew_value(&self) -> Value {
             string_array(self.0)
         }
     }
 
-    impl<S: AsRef<str>> StrSequenceArg for &&&AttributeArg<'_, &[S]> {
+    impl<S: AsRef<str>> StrSequenceArg for &&&&AttributeArg<'_, &Vec<S>> {
+        fn __clew_value(&self) -> Value {
+            string_array(self.0)
+        }
+    }
+
+    impl<S: AsRef<str>> StrSequenceArg for &&&&AttributeArg<'_, &[S]> {
         fn __clew_value(&self) -> Value {
             string_array(self.0)
         }
@@ -224,9 +236,21 @@ pub mod __private {
         fn __clew_value(&self) -> Value;
     }
 
-    impl<T: Clone + Into<Value>> TypedArg for &&AttributeArg<'_, T> {
+    impl<T: Clone + Into<Value>> TypedArg for &&&AttributeArg<'_, T> {
         fn __clew_value(&self) -> Value {
             self.0.clone().into()
+        }
+    }
+
+    /// Records a reference to a value that converts into a [`Value`] as that value.
+    pub trait TypedRefArg {
+        /// The attribute value.
+        fn __clew_value(&self) -> Value;
+    }
+
+    impl<T: Clone + Into<Value>> TypedRefArg for &&AttributeArg<'_, &T> {
+        fn __clew_value(&self) -> Value {
+            (*self.0).clone().into()
         }
     }
 

@@ -8,6 +8,9 @@
 //! is an HTTP credential (`Bearer …`, `Basic …` followed by one token) is masked whatever its key.
 //! Masked values become the string `[REDACTED]`.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use crate::data::{SpanData, TraceEvent};
 use crate::value::{KeyValue, Str, Value};
 
@@ -37,25 +40,40 @@ pub const REDACTED: &str = "[REDACTED]";
 /// assert!(!redaction.is_secret("gen_ai.usage.input_tokens"));
 /// assert!(!clew::Redaction::none().is_secret("password"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Redaction {
     words: Vec<String>,
     mask_credential_values: bool,
+    /// Verdicts of keys seen before: services use the same few keys over and over, and
+    /// the exporting thread asks about every attribute of every span.
+    verdicts: Arc<Mutex<HashMap<Str, bool>>>,
 }
+
+/// Keys remembered at most; past this the memory is cleared and refilled.
+const MAX_REMEMBERED_KEYS: usize = 4096;
+
+impl PartialEq for Redaction {
+    fn eq(&self, other: &Redaction) -> bool {
+        self.words == other.words && self.mask_credential_values == other.mask_credential_values
+    }
+}
+
+impl Eq for Redaction {}
 
 impl Default for Redaction {
     fn default() -> Redaction {
-        Redaction {
-            words: DEFAULT_SECRET_WORDS.iter().map(|word| (*word).to_owned()).collect(),
-            mask_credential_values: true,
-        }
+        Redaction::with_words(DEFAULT_SECRET_WORDS.iter().map(|word| (*word).to_owned()).collect(), true)
     }
 }
 
 impl Redaction {
     /// Masks nothing.
     pub fn none() -> Redaction {
-        Redaction { words: Vec::new(), mask_credential_values: false }
+        Redaction::with_words(Vec::new(), false)
+    }
+
+    fn with_words(words: Vec<String>, mask_credential_values: bool) -> Redaction {
+        Redaction { words, mask_credential_values, verdicts: Arc::default() }
     }
 
     /// Also masks keys with this word (matched without case, separators removed).
@@ -65,6 +83,8 @@ impl Redaction {
         if !normalized.is_empty() && !self.words.contains(&normalized) {
             self.words.push(normalized);
         }
+        // Verdicts of the old list are not verdicts of the new one.
+        self.verdicts = Arc::default();
         self
     }
 
@@ -73,28 +93,38 @@ impl Redaction {
         self.words.is_empty() && !self.mask_credential_values
     }
 
-    /// Whether values under `key` are masked.
+    /// Whether values under `key` are masked. Allocation-free: it runs for every
+    /// attribute of every exported span.
     pub fn is_secret(&self, key: &str) -> bool {
-        let words = split_words(key);
-        let mut joined = String::new();
-        for (index, word) in words.iter().enumerate() {
-            if self.ends_with_secret(word) {
-                return true;
-            }
-            if let Some(next) = words.get(index + 1) {
-                joined.clear();
-                joined.push_str(word);
-                joined.push_str(next);
-                if self.ends_with_secret(&joined) {
-                    return true;
-                }
-            }
+        if self.words.is_empty() {
+            return false;
         }
-        false
+        let mut previous: Option<&str> = None;
+        let mut secret = false;
+        for_each_word(key, |word| {
+            secret = self.ends_with_secret(word, previous);
+            previous = Some(word);
+            secret
+        });
+        secret
     }
 
-    fn ends_with_secret(&self, word: &str) -> bool {
-        self.words.iter().any(|secret| word.ends_with(secret.as_str()))
+    /// Whether `word`, or `previous` and `word` written together, ends with a secret word.
+    fn ends_with_secret(&self, word: &str, previous: Option<&str>) -> bool {
+        self.words.iter().any(|secret| {
+            if ends_with_ignoring_case(word, secret) {
+                return true;
+            }
+            let Some(previous) = previous else {
+                return false;
+            };
+            // previous + word ends with the secret when the secret ends with the whole
+            // word and its remaining head ends `previous`.
+            let Some(head) = secret.len().checked_sub(word.len()).and_then(|cut| secret.get(..cut)) else {
+                return false;
+            };
+            !head.is_empty() && ends_with_ignoring_case(secret, word) && ends_with_ignoring_case(previous, head)
+        })
     }
 
     fn is_credential_value(&self, value: &Value) -> bool {
@@ -104,10 +134,28 @@ impl Redaction {
         self.mask_credential_values && starts_with_credential_scheme(text)
     }
 
+    /// `is_secret`, remembered per key.
+    fn is_secret_remembered(&self, verdicts: &mut HashMap<Str, bool>, key: &Str) -> bool {
+        if let Some(verdict) = verdicts.get(key.as_str()) {
+            return *verdict;
+        }
+        let verdict = self.is_secret(key);
+        if verdicts.len() >= MAX_REMEMBERED_KEYS {
+            verdicts.clear();
+        }
+        verdicts.insert(key.clone(), verdict);
+        verdict
+    }
+
     /// Masks the secret attributes of a list.
     pub fn apply(&self, attributes: &mut [KeyValue]) {
+        if self.is_empty() || attributes.is_empty() {
+            return;
+        }
+        let mut verdicts = self.verdicts.lock().unwrap_or_else(PoisonError::into_inner);
         for attribute in attributes {
-            if self.is_secret(&attribute.key) || self.is_credential_value(&attribute.value) {
+            let secret = !self.words.is_empty() && self.is_secret_remembered(&mut verdicts, &attribute.key);
+            if secret || self.is_credential_value(&attribute.value) {
                 attribute.value = Value::String(Str::from_static(REDACTED));
             }
         }
@@ -140,28 +188,39 @@ fn starts_with_credential_scheme(text: &str) -> bool {
     })
 }
 
-fn split_words(key: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
+fn ends_with_ignoring_case(text: &str, suffix: &str) -> bool {
+    text.len() >= suffix.len() && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
+/// Calls `visit` with each word of `key` until it returns true. Words are split at
+/// anything that is not a letter or digit and before an uppercase letter that follows a
+/// lowercase letter or digit (`csrfToken` is `csrf`, `Token`).
+fn for_each_word<'a>(key: &'a str, mut visit: impl FnMut(&'a str) -> bool) {
+    let mut start: Option<usize> = None;
     let mut previous_lower = false;
-    for character in key.chars() {
+    for (index, character) in key.char_indices() {
         if !character.is_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
+            if let Some(begin) = start.take() {
+                if visit(&key[begin..index]) {
+                    return;
+                }
             }
             previous_lower = false;
             continue;
         }
-        if character.is_uppercase() && previous_lower && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
+        if character.is_uppercase() && previous_lower {
+            if let Some(begin) = start.take() {
+                if visit(&key[begin..index]) {
+                    return;
+                }
+            }
         }
-        previous_lower = character.is_lowercase() || character.is_ascii_digit();
-        current.extend(character.to_lowercase());
+        start.get_or_insert(index);
+        previous_lower = character.is_lowercase() || character.is_numeric();
     }
-    if !current.is_empty() {
-        words.push(current);
+    if let Some(begin) = start {
+        visit(&key[begin..]);
     }
-    words
 }
 
 #[cfg(test)]
