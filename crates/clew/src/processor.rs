@@ -37,6 +37,19 @@ use crate::export::{Batch, ExportError, SpanExporter};
 use crate::redact::Redaction;
 use crate::resource::Resource;
 
+/// Keeps a value on cache lines of its own, so that threads writing it do not slow down
+/// threads reading its neighbours (128 bytes: the line and the one prefetched with it).
+#[repr(align(128))]
+#[derive(Default)]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -122,7 +135,11 @@ impl Pipeline {
         match self {
             Pipeline::Discard => PipelineStats::default(),
             Pipeline::Simple(simple) => simple.counters.snapshot(),
-            Pipeline::Batch(batch) => batch.shared.counters.snapshot(),
+            Pipeline::Batch(batch) => {
+                let mut stats = batch.shared.counters.snapshot();
+                stats.queued = batch.shared.accepted();
+                stats
+            }
         }
     }
 }
@@ -236,6 +253,9 @@ struct Pending {
     #[allow(clippy::vec_box)]
     spans: Vec<Box<SpanData>>,
     events: Vec<TraceEvent>,
+    /// Items ever pushed here: counted under the queue's own lock, so producers never
+    /// write a shared counter.
+    accepted: u64,
 }
 
 impl Pending {
@@ -244,6 +264,7 @@ impl Pending {
     }
 
     fn push(&mut self, item: Item) {
+        self.accepted += 1;
         match item {
             Item::Span(span) => self.spans.push(span),
             Item::Event(event) => self.events.push(event),
@@ -274,9 +295,10 @@ struct Control {
 struct Shared {
     config: BatchConfig,
     export: ExportSide,
-    counters: Counters,
+    /// Written by export threads; `queued` holds the counts of forgotten thread queues.
+    counters: Padded<Counters>,
     /// Room taken in the queues: items queued anywhere plus unused thread credit.
-    reserved: AtomicUsize,
+    reserved: Padded<AtomicUsize>,
     /// Each thread's queue, registered on its first span.
     queues: Mutex<Vec<Arc<LocalQueue>>>,
     /// Items pushed while the pushing thread's locals were being torn down.
@@ -284,7 +306,7 @@ struct Shared {
     controls: Mutex<Vec<Control>>,
     /// Set by a producer whose queue reached a batch or found no room; cleared by the
     /// drain thread when it gathers.
-    batch_ready: AtomicBool,
+    batch_ready: Padded<AtomicBool>,
     shut_down: AtomicBool,
     /// Whether the full queue was reported (once per processor, off the hot path after).
     reported_full: AtomicBool,
@@ -335,12 +357,12 @@ impl BatchProcessor {
         let shared = Arc::new(Shared {
             config,
             export: ExportSide { exporter, resource, redaction },
-            counters: Counters::default(),
-            reserved: AtomicUsize::new(0),
+            counters: Padded::default(),
+            reserved: Padded::default(),
             queues: Mutex::new(Vec::new()),
             orphan_items: Mutex::new(Pending::default()),
             controls: Mutex::new(Vec::new()),
-            batch_ready: AtomicBool::new(false),
+            batch_ready: Padded::default(),
             shut_down: AtomicBool::new(false),
             reported_full: AtomicBool::new(false),
             in_flight: Mutex::new(0),
@@ -414,7 +436,6 @@ impl BatchProcessor {
                 pending.push(item);
                 pending.len()
             };
-            shared.counters.queued.fetch_add(1, Ordering::Relaxed);
             if queued >= shared.config.max_export_batch_size {
                 shared.request_drain();
             }
@@ -464,7 +485,14 @@ impl Shared {
             return;
         }
         lock(&self.orphan_items).push(item);
-        self.counters.queued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Items accepted so far: the live queues' counts plus those of forgotten queues.
+    fn accepted(&self) -> u64 {
+        let queues = lock(&self.queues);
+        let live: u64 = queues.iter().map(|queue| lock(&queue.pending).accepted).sum();
+        drop(queues);
+        live + lock(&self.orphan_items).accepted + self.counters.queued.load(Ordering::Relaxed)
     }
 
     /// Asks the drain thread to gather now. Only the first request since its last
@@ -492,6 +520,9 @@ impl Shared {
             let mut local = lock(&queue.pending);
             pending.spans.append(&mut local.spans);
             pending.events.append(&mut local.events);
+            if orphaned {
+                self.counters.queued.fetch_add(local.accepted, Ordering::Relaxed);
+            }
             !orphaned
         });
         drop(queues);
