@@ -9,6 +9,7 @@
 //! Masked values become the string `[REDACTED]`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::data::{SpanData, TraceEvent};
@@ -46,7 +47,33 @@ pub struct Redaction {
     mask_credential_values: bool,
     /// Verdicts of keys seen before: services use the same few keys over and over, and
     /// the exporting thread asks about every attribute of every span.
-    verdicts: Arc<Mutex<HashMap<Str, bool>>>,
+    verdicts: Arc<Mutex<Verdicts>>,
+}
+
+type Verdicts = HashMap<Str, bool, BuildHasherDefault<KeyHasher>>;
+
+/// A fast hasher for short attribute keys (the multiply-rotate scheme of rustc's FxHash);
+/// the keys come from the application's own code, so flooding resistance buys nothing.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+        }
+        for byte in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(SEED);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Keys remembered at most; past this the memory is cleared and refilled.
@@ -135,7 +162,7 @@ impl Redaction {
     }
 
     /// `is_secret`, remembered per key.
-    fn is_secret_remembered(&self, verdicts: &mut HashMap<Str, bool>, key: &Str) -> bool {
+    fn is_secret_remembered(&self, verdicts: &mut Verdicts, key: &Str) -> bool {
         if let Some(verdict) = verdicts.get(key.as_str()) {
             return *verdict;
         }
