@@ -53,6 +53,8 @@ pub mod keys {
     pub const EXCEPTION_TYPE: &str = "exception.type";
     /// `exception.message`.
     pub const EXCEPTION_MESSAGE: &str = "exception.message";
+    /// The messages of an error's sources, outermost first (string array).
+    pub const EXCEPTION_CAUSES: &str = "exception.causes";
 }
 
 /// Where a new span's parent comes from.
@@ -697,7 +699,7 @@ impl Span {
                 source = cause.source();
             }
             if !causes.is_empty() {
-                attributes.push(KeyValue::new("exception.causes", causes));
+                attributes.push(KeyValue::new(keys::EXCEPTION_CAUSES, causes));
             }
             recording.add_event(
                 Str::from_static(keys::EXCEPTION_EVENT),

@@ -1,0 +1,6 @@
+#[clew::trace(kind = "backend")]
+fn handle() {}
+
+fn main() {
+    handle();
+}

@@ -1,0 +1,6 @@
+#[clew::trace(name = "")]
+fn unnamed() {}
+
+fn main() {
+    unnamed();
+}

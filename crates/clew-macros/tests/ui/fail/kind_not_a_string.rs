@@ -1,0 +1,6 @@
+#[clew::trace(kind = server)]
+fn handle() {}
+
+fn main() {
+    handle();
+}

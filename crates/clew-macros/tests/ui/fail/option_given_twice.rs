@@ -1,0 +1,6 @@
+#[clew::trace(name = "a", name = "b")]
+fn charge() {}
+
+fn main() {
+    charge();
+}

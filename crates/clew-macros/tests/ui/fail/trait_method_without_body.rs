@@ -1,0 +1,6 @@
+trait Service {
+    #[clew::trace]
+    fn call(&self) -> u8;
+}
+
+fn main() {}

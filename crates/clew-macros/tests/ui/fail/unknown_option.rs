@@ -1,0 +1,6 @@
+#[clew::trace(name = "checkout", level = "info")]
+fn checkout() {}
+
+fn main() {
+    checkout();
+}
