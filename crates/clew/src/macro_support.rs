@@ -256,10 +256,8 @@ fn record_failure(span: &mut Span, type_name: &'static str, message: String, sou
     if !span.is_recording() {
         return;
     }
-    let mut attributes = vec![
-        KeyValue::new(keys::EXCEPTION_TYPE, type_name),
-        KeyValue::new(keys::EXCEPTION_MESSAGE, message.clone()),
-    ];
+    let mut attributes =
+        vec![KeyValue::new(keys::EXCEPTION_TYPE, type_name), KeyValue::new(keys::EXCEPTION_MESSAGE, message.clone())];
     let mut causes = Vec::new();
     let mut cause = source;
     while let Some(error) = cause {
