@@ -12,6 +12,7 @@
 //! while its thread unwinds from a panic is marked as an error.
 
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
@@ -254,7 +255,7 @@ impl SpanBuilder {
         .with_sampled(decision == SamplingDecision::RecordAndSample);
         if decision == SamplingDecision::Drop || !inner.recording {
             let trace_state = parent.and_then(|parent| parent.trace_state().cloned());
-            return Span { state: State::Unsampled(Unsampled { trace_id, seed, flags, trace_state }) };
+            return Span::from_state(State::Unsampled(Unsampled { trace_id, seed, flags, trace_state }));
         }
         self.record(trace_id, seed, flags, parent, decision)
     }
@@ -274,7 +275,7 @@ impl SpanBuilder {
                 TraceFlags::NONE,
             )),
         };
-        Span { state: State::Fixed(context) }
+        Span::from_state(State::Fixed(context))
     }
 
     /// The parent context, and the sampled flag of the trace the span is started from.
@@ -369,11 +370,11 @@ impl SpanBuilder {
             sampled: decision == SamplingDecision::RecordAndSample,
         };
         match extras.trace {
-            None => Span { state: State::Owned(recording) },
+            None => Span::from_state(State::Owned(recording)),
             Some(trace) => {
                 let shared = Arc::new(SharedSpan { context, recording: Mutex::new(Some(recording)) });
                 trace.register(&shared);
-                Span { state: State::Shared(shared) }
+                Span::from_state(State::Shared(shared))
             }
         }
     }
@@ -531,7 +532,16 @@ enum State {
 /// assert_eq!(recorded.events.len(), 2);
 /// ```
 pub struct Span {
-    state: State,
+    /// Dropped by hand in `Drop`, so that the common unsampled span costs no call into
+    /// the drop code of every variant.
+    state: ManuallyDrop<State>,
+}
+
+impl Span {
+    #[inline]
+    fn from_state(state: State) -> Span {
+        Span { state: ManuallyDrop::new(state) }
+    }
 }
 
 impl fmt::Debug for Span {
@@ -561,19 +571,19 @@ impl Span {
                 None => (TraceId::INVALID, TraceFlags::RANDOM, None),
             };
             let seed = IdSeed::next_from(&thread.random);
-            Some(Span { state: State::Unsampled(Unsampled { trace_id, seed, flags, trace_state }) })
+            Some(Span::from_state(State::Unsampled(Unsampled { trace_id, seed, flags, trace_state })))
         })
     }
 
     /// A span that records nothing and has an invalid context.
     pub fn none() -> Span {
-        Span { state: State::Fixed(SpanContext::new(TraceId::INVALID, SpanId::INVALID, TraceFlags::NONE)) }
+        Span::from_state(State::Fixed(SpanContext::new(TraceId::INVALID, SpanId::INVALID, TraceFlags::NONE)))
     }
 
     /// Runs `update` on the recording, if there is one.
     #[inline]
     fn with_recording(&mut self, update: impl FnOnce(&mut Recording)) {
-        match &mut self.state {
+        match &mut *self.state {
             State::Owned(recording) => update(recording),
             State::Shared(shared) => {
                 if let Some(recording) = shared.recording.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
@@ -586,7 +596,7 @@ impl Span {
 
     /// The span's context (ids, flags, `tracestate`), for children and propagation.
     pub fn context(&self) -> SpanContext {
-        match &self.state {
+        match &*self.state {
             State::Unsampled(unsampled) => unsampled.context(),
             State::Fixed(context) => context.clone(),
             State::Owned(recording) => {
@@ -611,7 +621,7 @@ impl Span {
 
     /// Whether this span records what is set on it.
     pub fn is_recording(&self) -> bool {
-        match &self.state {
+        match &*self.state {
             State::Owned(_) => true,
             State::Shared(shared) => shared.is_running(),
             State::Unsampled(_) | State::Fixed(_) | State::Ended => false,
@@ -621,7 +631,7 @@ impl Span {
     /// Sets an attribute; a key set twice keeps its last value.
     #[inline]
     pub fn set_attribute(&mut self, key: impl Into<Str>, value: impl Into<Value>) {
-        if let State::Unsampled(_) | State::Fixed(_) = self.state {
+        if let State::Unsampled(_) | State::Fixed(_) = *self.state {
             return;
         }
         let attribute = KeyValue::new(key, value);
@@ -735,14 +745,14 @@ impl Span {
 
     #[inline]
     fn finish(&mut self, end_time: Option<u64>) {
-        if matches!(self.state, State::Owned(_) | State::Shared(_)) {
+        if matches!(*self.state, State::Owned(_) | State::Shared(_)) {
             self.finish_recording(end_time);
         }
     }
 
     #[inline(never)]
     fn finish_recording(&mut self, end_time: Option<u64>) {
-        match std::mem::replace(&mut self.state, State::Ended) {
+        match std::mem::replace(&mut *self.state, State::Ended) {
             State::Owned(recording) => recording.finish(end_time),
             State::Shared(shared) => {
                 let taken = shared.recording.lock().unwrap_or_else(PoisonError::into_inner).take();
@@ -780,7 +790,23 @@ impl Span {
 impl Drop for Span {
     #[inline]
     fn drop(&mut self) {
-        self.finish(None);
+        match &*self.state {
+            // Nothing owned: an unsampled span without `tracestate`, or an ended one.
+            State::Unsampled(Unsampled { trace_state: None, .. }) | State::Ended => return,
+            // Ending leaves `State::Ended` behind, which owns nothing.
+            State::Owned(_) | State::Shared(_) => return self.finish_recording(None),
+            State::Unsampled(_) | State::Fixed(_) => {}
+        }
+        self.drop_state();
+    }
+}
+
+impl Span {
+    #[cold]
+    #[inline(never)]
+    fn drop_state(&mut self) {
+        // SAFETY: called only from `Drop::drop`, once; `state` is not used afterwards.
+        unsafe { ManuallyDrop::drop(&mut self.state) }
     }
 }
 
