@@ -130,6 +130,8 @@ impl Sampler {
     }
 
     /// Samples `ratio` of all spans by counting: with 0.1, exactly one span in ten.
+    /// Each span is counted on its own, so children may be kept without their parent:
+    /// use `parent_based(counter_ratio(…))` to keep or drop whole traces.
     pub fn counter_ratio(ratio: f64) -> Sampler {
         Sampler::CounterRatio(Arc::new(CounterRatio::new(ratio)))
     }
@@ -139,7 +141,8 @@ impl Sampler {
         Sampler::ParentBased(Box::new(ParentBased::new(root)))
     }
 
-    /// Samples at most `per_second` spans each second; the rest are dropped.
+    /// Samples at most `per_second` spans each second; the rest are dropped. As with
+    /// `counter_ratio`, wrap it in `parent_based` to decide per trace.
     pub fn rate_limited(per_second: f64) -> Sampler {
         Sampler::RateLimited(Arc::new(RateLimited::new(per_second)))
     }
@@ -339,7 +342,7 @@ impl From<ParentBased> for Sampler {
 }
 
 /// A token bucket that refills `per_second` tokens a second, holding at most one
-/// second's worth. All state is one atomic word: the time (in nanoseconds since the
+/// second's worth, and starting full. All state is one atomic word: the time (in nanoseconds since the
 /// limiter was made) at which the bucket would be empty.
 #[derive(Debug)]
 pub struct RateLimited {
@@ -368,7 +371,10 @@ impl RateLimited {
         if self.nanos_per_token == u64::MAX {
             return false;
         }
-        let now = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        // Time is counted from one burst before the limiter was made, so a new bucket
+        // starts full.
+        let elapsed = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let now = elapsed.saturating_add(self.burst_nanos);
         let mut empty_at = self.empty_at.load(Ordering::Relaxed);
         loop {
             // A bucket never holds more than `burst_nanos` worth of tokens.

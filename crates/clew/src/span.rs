@@ -202,6 +202,52 @@ impl SpanBuilder {
         self
     }
 
+    /// Starts the span and runs `work` with it current on this thread; the span ends
+    /// when `work` returns (or panics, marking it as an error).
+    ///
+    /// ```
+    /// let tracer = clew::Tracer::builder().exporter(clew::NoneExporter).build();
+    /// let total = tracer.span("master").label("MASTER").in_scope(|span| {
+    ///     span.set_attribute("platforms", 2);
+    ///     40 + 2
+    /// });
+    /// assert_eq!(total, 42);
+    /// ```
+    pub fn in_scope<R>(self, work: impl FnOnce(&mut Span) -> R) -> R {
+        self.start().in_scope(work)
+    }
+
+    /// Starts the span and runs the future `work` makes from it, with the span current
+    /// whenever the future is polled. `work` owns the span, so it can still set
+    /// attributes or record an error after an `.await`; the span ends when `work`'s
+    /// future drops it.
+    ///
+    /// ```
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # runtime.block_on(async {
+    /// let tracer = clew::Tracer::builder().exporter(clew::NoneExporter).build();
+    /// let rows = tracer
+    ///     .span("query")
+    ///     .kind(clew::SpanKind::Client)
+    ///     .in_scope_async(|mut span| async move {
+    ///         tokio::task::yield_now().await;
+    ///         span.set_attribute("db.rows", 3);
+    ///         3
+    ///     })
+    ///     .await;
+    /// assert_eq!(rows, 3);
+    /// # });
+    /// ```
+    pub async fn in_scope_async<F, Fut>(self, work: F) -> Fut::Output
+    where
+        F: FnOnce(Span) -> Fut,
+        Fut: std::future::Future,
+    {
+        let span = self.start();
+        let context = span.context();
+        crate::future::FutureExt::with_context(work(span), context).await
+    }
+
     /// Starts the span, deciding whether it is sampled.
     #[inline]
     pub fn start(self) -> Span {

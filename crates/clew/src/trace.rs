@@ -16,7 +16,6 @@ use crate::clock;
 use crate::context::SpanContext;
 use crate::data::{Level, Status, TraceEvent};
 use crate::export::ExportError;
-use crate::future::FutureExt;
 use crate::id::{SpanId, TraceFlags, TraceId};
 use crate::limits;
 use crate::sampler::{SamplingDecision, SamplingParams};
@@ -243,21 +242,20 @@ impl Trace {
         self.shared.tracer.span(name).for_trace(self.shared.clone())
     }
 
-    /// Runs `work` inside a new span of this trace, current while it runs.
+    /// Runs `work` inside a new span of this trace, current while it runs. For a label
+    /// or other options, use `start_span(…).label(…).in_scope(…)`.
     pub fn with_span<R>(&self, name: impl Into<Str>, work: impl FnOnce(&mut Span) -> R) -> R {
-        self.start_span(name).start().in_scope(work)
+        self.start_span(name).in_scope(work)
     }
 
-    /// Runs the future that `work` makes inside a new span of this trace; the span is
-    /// current whenever the future is polled and ends when `work`'s future drops it.
+    /// Runs the future that `work` makes inside a new span of this trace; see
+    /// [`SpanBuilder::in_scope_async`].
     pub async fn with_span_async<F, Fut>(&self, name: impl Into<Str>, work: F) -> Fut::Output
     where
         F: FnOnce(Span) -> Fut,
         Fut: Future,
     {
-        let span = self.start_span(name).start();
-        let context = span.context();
-        work(span).with_context(context).await
+        self.start_span(name).in_scope_async(work).await
     }
 
     /// Ends the trace: emits `clew.trace.ended` with the status, and closes every span of

@@ -131,7 +131,17 @@ impl Tracer {
     /// assert_eq!(total, 3);
     /// ```
     pub fn in_span<R>(&self, name: impl Into<Str>, work: impl FnOnce(&mut crate::Span) -> R) -> R {
-        self.span(name).start().in_scope(work)
+        self.span(name).in_scope(work)
+    }
+
+    /// Runs the future that `work` makes inside a new span; see
+    /// [`SpanBuilder::in_scope_async`].
+    pub async fn in_span_async<F, Fut>(&self, name: impl Into<Str>, work: F) -> Fut::Output
+    where
+        F: FnOnce(crate::Span) -> Fut,
+        Fut: std::future::Future,
+    {
+        self.span(name).in_scope_async(work).await
     }
 
     /// Starts a trace of seed-style tracers: a project id and a request id recorded on

@@ -138,3 +138,23 @@ fn with_context_propagates_a_context_without_owning_a_span() {
     let child = exporter.spans().into_iter().find(|span| span.name == "child").unwrap();
     assert_eq!(child.parent_span_id, Some(context.span_id()));
 }
+
+#[test]
+fn in_scope_async_lets_the_work_finish_its_span_after_an_await() {
+    let exporter = clew::InMemoryExporter::new();
+    let tracer = common::simple_tracer(&exporter);
+    let rows =
+        runtime().block_on(tracer.span("query").kind(clew::SpanKind::Client).in_scope_async(|mut span| async move {
+            tokio::task::yield_now().await;
+            tracer.span("fetch-page").start().end();
+            span.set_attribute("db.rows", 3);
+            span.record_error(&std::io::Error::other("partial result"));
+            3
+        }));
+    assert_eq!(rows, 3);
+    assert_snapshot!(exporter.tree(), @r#"
+    query [client] error(partial result) {db.rows=3}
+      · exception ERROR {exception.type="std::io::error::Error", exception.message="partial result"}
+      fetch-page
+    "#);
+}

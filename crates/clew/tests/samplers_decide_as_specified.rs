@@ -104,9 +104,9 @@ fn parent_based_follows_the_parent_in_all_four_cases() {
 fn rate_limited_keeps_at_most_the_rate() {
     let sampler = Sampler::rate_limited(5.0);
     let kept = (0..1000).filter(|_| sampled(&sampler, TraceId::random())).count();
-    // A fresh limiter has at most one second's worth of tokens, and this loop takes far
-    // less than a second to refill more than a few.
-    assert!((1..=10).contains(&kept), "kept {kept}");
+    // A fresh limiter holds one second's worth of tokens; the loop refills at most a few
+    // more however slowly it runs, since a bucket never holds more than a second's worth.
+    assert!((5..=10).contains(&kept), "kept {kept}");
     assert!(!sampled(&Sampler::rate_limited(0.0), TraceId::random()));
 }
 
