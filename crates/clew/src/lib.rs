@@ -49,6 +49,7 @@ mod id;
 mod json;
 mod limits;
 mod processor;
+mod recycle;
 mod redact;
 pub mod resource;
 mod sampler;

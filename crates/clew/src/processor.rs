@@ -248,10 +248,10 @@ enum Item {
 
 #[derive(Default)]
 struct Pending {
-    /// Boxed as they were recorded; unboxed when a batch is cut, on the drain thread, so
-    /// ending a span moves a pointer rather than the record.
-    #[allow(clippy::vec_box)]
-    spans: Vec<Box<SpanData>>,
+    /// Moved out of their boxes by the thread that ended them, which frees each box
+    /// itself: a box freed by another thread would make every thread that allocates spans
+    /// contend for the allocator's lock.
+    spans: Vec<SpanData>,
     events: Vec<TraceEvent>,
     /// Items ever pushed here: counted under the queue's own lock, so producers never
     /// write a shared counter.
@@ -266,7 +266,7 @@ impl Pending {
     fn push(&mut self, item: Item) {
         self.accepted += 1;
         match item {
-            Item::Span(span) => self.spans.push(span),
+            Item::Span(span) => self.spans.push(*span),
             Item::Event(event) => self.events.push(event),
         }
     }
@@ -617,10 +617,20 @@ fn cut_batches(
     while pending.len() >= size || (everything && pending.len() > 0) {
         let span_count = pending.spans.len().min(size);
         let event_count = pending.events.len().min(size - span_count);
-        let spans: Vec<SpanData> = pending.spans.drain(..span_count).map(|span| *span).collect();
-        let events: Vec<TraceEvent> = pending.events.drain(..event_count).collect();
+        let spans = take_front(&mut pending.spans, span_count);
+        let events = take_front(&mut pending.events, event_count);
         queue.push_back((spans, events));
     }
+}
+
+/// The first `count` items of `items`, keeping their allocation: only the (usually
+/// short) rest is copied.
+fn take_front<T>(items: &mut Vec<T>, count: usize) -> Vec<T> {
+    if count >= items.len() {
+        return std::mem::take(items);
+    }
+    let rest = items.split_off(count);
+    std::mem::replace(items, rest)
 }
 
 /// Hands queued batches to export threads, waiting for free slots until `deadline`

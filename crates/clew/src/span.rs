@@ -465,6 +465,9 @@ pub(crate) struct Recording {
 impl Recording {
     #[inline]
     fn set_attribute(&mut self, attribute: KeyValue) {
+        if self.data.attributes.capacity() == 0 {
+            self.data.attributes = crate::recycle::attribute_list();
+        }
         let limits = &self.tracer.inner.limits;
         limits::upsert(
             &mut self.data.attributes,

@@ -86,11 +86,11 @@ impl InMemoryExporter {
 }
 
 impl SpanExporter for InMemoryExporter {
-    fn export(&self, batch: Batch, _deadline: Instant) -> Result<(), ExportError> {
+    fn export(&self, mut batch: Batch, _deadline: Instant) -> Result<(), ExportError> {
         let mut recorded = self.recorded();
-        recorded.spans.extend(batch.spans);
-        recorded.events.extend(batch.events);
-        recorded.resource = Some(batch.resource);
+        recorded.spans.append(&mut batch.spans);
+        recorded.events.append(&mut batch.events);
+        recorded.resource = Some(batch.resource.clone());
         recorded.batches += 1;
         Ok(())
     }

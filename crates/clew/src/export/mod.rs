@@ -19,6 +19,10 @@ use crate::resource::Resource;
 
 /// What one export carries: finished spans, trace-level events, and the resource of the
 /// tracer that produced them.
+///
+/// When the batch is dropped, the attribute lists of the spans still in it are kept for
+/// reuse by new spans; an exporter that wants to keep spans takes them with
+/// `std::mem::take(&mut batch.spans)`.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Batch {
@@ -28,6 +32,12 @@ pub struct Batch {
     pub spans: Vec<SpanData>,
     /// Trace-level events, redacted.
     pub events: Vec<TraceEvent>,
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        crate::recycle::give_back(self.spans.iter_mut().map(|span| std::mem::take(&mut span.attributes)));
+    }
 }
 
 impl Batch {

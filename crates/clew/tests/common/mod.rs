@@ -99,7 +99,7 @@ impl ControlledExporter {
 }
 
 impl SpanExporter for ControlledExporter {
-    fn export(&self, batch: Batch, _deadline: Instant) -> Result<(), ExportError> {
+    fn export(&self, mut batch: Batch, _deadline: Instant) -> Result<(), ExportError> {
         let (lock, changed) = &*self.state;
         let mut state = lock.lock().unwrap();
         state.running += 1;
@@ -113,8 +113,8 @@ impl SpanExporter for ControlledExporter {
         let fail = state.fail;
         let panic = state.panic;
         if !fail && !panic {
-            state.spans.extend(batch.spans);
-            state.events.extend(batch.events);
+            state.spans.append(&mut batch.spans);
+            state.events.append(&mut batch.events);
         }
         changed.notify_all();
         drop(state);
