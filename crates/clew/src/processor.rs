@@ -248,9 +248,8 @@ enum Item {
 
 #[derive(Default)]
 struct Pending {
-    /// Moved out of their boxes by the thread that ended them, which frees each box
-    /// itself: a box freed by another thread would make every thread that allocates spans
-    /// contend for the allocator's lock.
+    /// Moved here by the thread that ended them; this list keeps its capacity when the
+    /// drain thread takes its items, so pushing rarely allocates.
     spans: Vec<SpanData>,
     events: Vec<TraceEvent>,
     /// Items ever pushed here: counted under the queue's own lock, so producers never
@@ -394,9 +393,12 @@ impl BatchProcessor {
             shared.counters.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let mut item = Some(item);
-        let _ = LOCAL_ENTRIES.try_with(|entries| {
+        // The item moves into the closure once; every path below either queues it or
+        // counts it as dropped.
+        let pushed = LOCAL_ENTRIES.try_with(move |entries| {
             let Ok(mut entries) = entries.try_borrow_mut() else {
+                // Re-entered (from a diagnostics handler, say): use the shared queue.
+                shared.push_orphan(item);
                 return;
             };
             let index = match entries.iter().position(|entry| entry.processor == shared.id) {
@@ -412,24 +414,10 @@ impl BatchProcessor {
             if entry.credit == 0 {
                 entry.credit = shared.reserve();
                 if entry.credit == 0 {
-                    shared.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                    shared.request_drain();
-                    if !shared.reported_full.swap(true, Ordering::Relaxed) {
-                        crate::diagnostics::report_once(
-                            "queue-full",
-                            format_args!(
-                                "span queue is full ({} items); dropping spans until the exporter catches up",
-                                shared.config.max_queue_size
-                            ),
-                        );
-                    }
-                    item = None;
+                    shared.queue_full();
                     return;
                 }
             }
-            let Some(item) = item.take() else {
-                return;
-            };
             entry.credit -= 1;
             let queued = {
                 let mut pending = lock(&entry.queue.pending);
@@ -440,9 +428,9 @@ impl BatchProcessor {
                 shared.request_drain();
             }
         });
-        // This thread's locals are gone or busy: use the shared fallback queue.
-        if let Some(item) = item {
-            shared.push_orphan(item);
+        // This thread's locals are already torn down: the item went with the closure.
+        if pushed.is_err() {
+            shared.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -485,6 +473,22 @@ impl Shared {
             return;
         }
         lock(&self.orphan_items).push(item);
+    }
+
+    /// Counts a span or event dropped for want of room, and asks for a drain.
+    #[cold]
+    fn queue_full(&self) {
+        self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+        self.request_drain();
+        if !self.reported_full.swap(true, Ordering::Relaxed) {
+            crate::diagnostics::report_once(
+                "queue-full",
+                format_args!(
+                    "span queue is full ({} items); dropping spans until the exporter catches up",
+                    self.config.max_queue_size
+                ),
+            );
+        }
     }
 
     /// Items accepted so far: the live queues' counts plus those of forgotten queues.

@@ -453,8 +453,9 @@ fn push_link(data: &mut SpanData, limits: &limits::SpanLimits, context: SpanCont
     data.links.push(Link { context, attributes, dropped_attributes_count });
 }
 
-/// A span being recorded. The data sits in its own box from start to export, so ending
-/// the span moves a pointer into the queue, not the whole record.
+/// A span being recorded. The data sits in a box of its own, so the span handle stays
+/// small to move; the thread that ends the span moves the data into its queue and frees
+/// the box itself.
 pub(crate) struct Recording {
     tracer: Tracer,
     data: Box<SpanData>,
