@@ -137,3 +137,30 @@ fn spans_end_on_drop_children_first() {
     let names: Vec<String> = exporter.spans().iter().map(|span| span.name.to_string()).collect();
     assert_eq!(names, ["child", "parent"]);
 }
+
+#[test]
+fn log_lines_carry_the_current_ids() {
+    let exporter = clew::InMemoryExporter::new();
+    let tracer = common::simple_tracer(&exporter);
+    assert_eq!(clew::log_with_trace("idle"), "idle");
+    tracer.in_span("work", |span| {
+        let expected = format!("[trace_id={} span_id={}] Processing data", span.trace_id(), span.span_id());
+        assert_eq!(clew::log_with_trace("Processing data"), expected);
+        assert_eq!(expected.len(), "[trace_id= span_id=] Processing data".len() + 32 + 16);
+    });
+}
+
+#[test]
+fn a_tracer_exporting_nothing_records_nothing_but_still_propagates() {
+    let tracer = clew::Tracer::builder().ignore_env().exporter(clew::NoneExporter).build();
+    assert!(!tracer.is_recording());
+    let mut parent = tracer.span("parent").start();
+    assert!(!parent.is_recording());
+    assert!(parent.context().is_valid() && parent.context().is_sampled());
+    let parent_context = parent.context();
+    let entered = parent.enter();
+    let child = tracer.span("child").start();
+    assert_eq!(child.trace_id(), parent_context.trace_id());
+    drop((child, entered));
+    assert_eq!(tracer.stats(), clew::PipelineStats::default());
+}
