@@ -101,17 +101,43 @@ impl fmt::Debug for SpanContext {
     }
 }
 
-/// Everything the SDK keeps per thread, in one thread-local so the hot path pays for
-/// one lookup: the stack of current span contexts and the id generator's state.
+/// The stack of current span contexts of this thread.
 pub(crate) struct ThreadState {
     pub(crate) stack: RefCell<Vec<SpanContext>>,
+}
+
+/// What the hot path reads per thread, in a thread-local with no destructor (so reading it
+/// is a plain memory access, with no registration check): a copy of the top of the stack,
+/// and the id generator's state.
+pub(crate) struct Hot {
+    pub(crate) top: Cell<Option<TopContext>>,
     pub(crate) random: Cell<u64>,
 }
 
+/// The parts of the current context that a new span inherits, without its `tracestate`.
+#[derive(Clone, Copy)]
+pub(crate) struct TopContext {
+    pub(crate) trace_id: TraceId,
+    pub(crate) flags: TraceFlags,
+    pub(crate) is_remote: bool,
+    /// The context carries a `tracestate`, which only the full stack holds.
+    pub(crate) has_trace_state: bool,
+}
+
+impl TopContext {
+    fn of(context: &SpanContext) -> TopContext {
+        TopContext {
+            trace_id: context.trace_id(),
+            flags: context.trace_flags(),
+            is_remote: context.is_remote(),
+            has_trace_state: context.trace_state().is_some(),
+        }
+    }
+}
+
 thread_local! {
-    pub(crate) static THREAD: ThreadState = const {
-        ThreadState { stack: RefCell::new(Vec::new()), random: Cell::new(0) }
-    };
+    pub(crate) static THREAD: ThreadState = const { ThreadState { stack: RefCell::new(Vec::new()) } };
+    pub(crate) static HOT: Hot = const { Hot { top: Cell::new(None), random: Cell::new(0) } };
 }
 
 /// The context of this thread's current span, if any.
@@ -158,6 +184,7 @@ pub fn log_with_trace(message: impl fmt::Display) -> String {
 
 /// Pushes a context on this thread's stack; the returned depth pops it.
 pub(crate) fn push(context: SpanContext) -> usize {
+    HOT.with(|hot| hot.top.set(Some(TopContext::of(&context))));
     THREAD.with(|thread| {
         let mut stack = thread.stack.borrow_mut();
         stack.push(context);
@@ -173,6 +200,7 @@ pub(crate) fn pop(depth: usize) {
         if depth > 0 && stack.len() >= depth {
             stack.truncate(depth - 1);
         }
+        HOT.with(|hot| hot.top.set(stack.last().map(TopContext::of)));
     });
 }
 

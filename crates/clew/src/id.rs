@@ -298,7 +298,7 @@ fn seed() -> u64 {
 /// Advances this thread's generator (wyrand) by `steps` and returns the state before.
 #[inline]
 fn advance(steps: u64) -> u64 {
-    crate::context::THREAD.with(|thread| advance_state(&thread.random, steps))
+    crate::context::HOT.with(|hot| advance_state(&hot.random, steps))
 }
 
 /// Advances the generator held in `state`; for callers that already hold the thread's state.

@@ -166,15 +166,15 @@ impl Sampler {
         }
     }
 
-    /// Whether this sampler certainly drops a span with this parent, whatever its ids and
-    /// name: the unsampled fast path.
+    /// Whether this sampler certainly drops a span whose parent is (remote, sampled), or
+    /// that has no parent, whatever its ids and name: the unsampled fast path.
     #[inline]
-    pub(crate) fn drops_without_ids(&self, parent: Option<&SpanContext>) -> bool {
+    pub(crate) fn drops_without_ids(&self, parent: Option<(bool, bool)>) -> bool {
         match (self, parent) {
             (Sampler::AlwaysOff, _) => true,
             (Sampler::ParentBased(parent_based), None) => matches!(parent_based.root, Sampler::AlwaysOff),
-            (Sampler::ParentBased(parent_based), Some(parent)) => {
-                matches!(parent_based.delegate(parent), Sampler::AlwaysOff)
+            (Sampler::ParentBased(parent_based), Some((is_remote, is_sampled))) => {
+                matches!(parent_based.delegate_for(is_remote, is_sampled), Sampler::AlwaysOff)
             }
             _ => false,
         }
@@ -326,7 +326,13 @@ impl ParentBased {
     /// The sampler that decides for children of `parent`.
     #[inline]
     fn delegate(&self, parent: &SpanContext) -> &Sampler {
-        match (parent.is_remote(), parent.is_sampled()) {
+        self.delegate_for(parent.is_remote(), parent.is_sampled())
+    }
+
+    /// The sampler that decides for children of a parent that is (or not) remote and sampled.
+    #[inline]
+    fn delegate_for(&self, is_remote: bool, is_sampled: bool) -> &Sampler {
+        match (is_remote, is_sampled) {
             (true, true) => &self.remote_parent_sampled,
             (true, false) => &self.remote_parent_not_sampled,
             (false, true) => &self.local_parent_sampled,

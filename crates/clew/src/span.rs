@@ -255,6 +255,11 @@ impl SpanBuilder {
         // builder's fields are known and dropping it compiles to nothing.
         if self.extras.is_none() && matches!(self.parent, Parent::Current) {
             if let Some(span) = Span::quick_unsampled(self.tracer) {
+                if self.attributes.capacity() == 0 && self.name.is_static() {
+                    // Nothing here owns memory, so there is nothing to drop: skip the
+                    // out-of-line drop code of every field.
+                    std::mem::forget(self);
+                }
                 return span;
             }
         }
@@ -606,22 +611,22 @@ impl Span {
     #[inline]
     pub(crate) fn quick_unsampled(tracer: Tracer) -> Option<Span> {
         let inner = tracer.inner;
-        context::THREAD.with(|thread| {
-            let stack = thread.stack.borrow();
-            let parent = stack.last();
-            if !inner.enabled || !inner.sampler.drops_without_ids(parent) {
+        context::HOT.with(|hot| {
+            let parent = hot.top.get();
+            let parent_flags = parent.map(|parent| (parent.is_remote, parent.flags.is_sampled()));
+            if !inner.enabled || !inner.sampler.drops_without_ids(parent_flags) {
                 return None;
             }
-            let (trace_id, flags, trace_state) = match parent {
-                Some(parent) => (
-                    parent.trace_id(),
-                    TraceFlags::from_u8(parent.trace_flags().to_u8() & TraceFlags::RANDOM.to_u8()),
-                    parent.trace_state().cloned(),
-                ),
-                None => (TraceId::INVALID, TraceFlags::RANDOM, None),
+            let (trace_id, flags) = match parent {
+                // Inheriting a `tracestate` means cloning it from the stack: the general path.
+                Some(parent) if parent.has_trace_state => return None,
+                Some(parent) => {
+                    (parent.trace_id, TraceFlags::from_u8(parent.flags.to_u8() & TraceFlags::RANDOM.to_u8()))
+                }
+                None => (TraceId::INVALID, TraceFlags::RANDOM),
             };
-            let seed = IdSeed::next_from(&thread.random);
-            Some(Span::from_state(State::Unsampled(Unsampled { trace_id, seed, flags, trace_state })))
+            let seed = IdSeed::next_from(&hot.random);
+            Some(Span::from_state(State::Unsampled(Unsampled { trace_id, seed, flags, trace_state: None })))
         })
     }
 
@@ -679,12 +684,17 @@ impl Span {
     }
 
     /// Sets an attribute; a key set twice keeps its last value.
-    #[inline]
+    #[inline(always)]
     pub fn set_attribute(&mut self, key: impl Into<Str>, value: impl Into<Value>) {
-        if let State::Unsampled(_) | State::Fixed(_) = *self.state {
+        // Decided inline: on a span that records nothing this is one comparison.
+        if !matches!(*self.state, State::Owned(_) | State::Shared(_)) {
             return;
         }
-        let attribute = KeyValue::new(key, value);
+        self.record_attribute(KeyValue::new(key, value));
+    }
+
+    #[inline(never)]
+    fn record_attribute(&mut self, attribute: KeyValue) {
         self.with_recording(|recording| recording.set_attribute(attribute));
     }
 

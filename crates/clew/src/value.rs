@@ -32,6 +32,12 @@ impl Str {
         Str(Repr::Static(text))
     }
 
+    /// Whether the text is static (owns no memory).
+    #[inline]
+    pub(crate) fn is_static(&self) -> bool {
+        matches!(self.0, Repr::Static(_))
+    }
+
     /// The text.
     #[inline]
     pub fn as_str(&self) -> &str {
