@@ -163,14 +163,7 @@ struct ExportSide {
 
 impl ExportSide {
     fn batch(&self, mut spans: Vec<SpanData>, mut events: Vec<TraceEvent>) -> Batch {
-        if !self.redaction.is_empty() {
-            for span in &mut spans {
-                self.redaction.apply_to_span(span);
-            }
-            for event in &mut events {
-                self.redaction.apply_to_event(event);
-            }
-        }
+        self.redaction.apply_to_batch(&mut spans, &mut events);
         Batch::new(self.resource.clone(), spans, events)
     }
 

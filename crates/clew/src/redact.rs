@@ -180,8 +180,12 @@ impl Redaction {
             return;
         }
         let mut verdicts = self.verdicts.lock().unwrap_or_else(PoisonError::into_inner);
+        self.apply_with(&mut verdicts, attributes);
+    }
+
+    fn apply_with(&self, verdicts: &mut Verdicts, attributes: &mut [KeyValue]) {
         for attribute in attributes {
-            let secret = !self.words.is_empty() && self.is_secret_remembered(&mut verdicts, &attribute.key);
+            let secret = !self.words.is_empty() && self.is_secret_remembered(verdicts, &attribute.key);
             if secret || self.is_credential_value(&attribute.value) {
                 attribute.value = Value::String(Str::from_static(REDACTED));
             }
@@ -190,18 +194,33 @@ impl Redaction {
 
     /// Masks the secret attributes of a span, its events and its links.
     pub fn apply_to_span(&self, span: &mut SpanData) {
-        self.apply(&mut span.attributes);
-        for event in &mut span.events {
-            self.apply(&mut event.attributes);
-        }
-        for link in &mut span.links {
-            self.apply(&mut link.attributes);
-        }
+        self.apply_to_batch(std::slice::from_mut(span), &mut []);
     }
 
     /// Masks the secret attributes of a trace-level event.
     pub fn apply_to_event(&self, event: &mut TraceEvent) {
         self.apply(&mut event.attributes);
+    }
+
+    /// Masks the secret attributes of whole lists of spans (with their events and links)
+    /// and trace-level events, taking the verdict memory's lock once.
+    pub fn apply_to_batch(&self, spans: &mut [SpanData], events: &mut [TraceEvent]) {
+        if self.is_empty() {
+            return;
+        }
+        let mut verdicts = self.verdicts.lock().unwrap_or_else(PoisonError::into_inner);
+        for span in spans {
+            self.apply_with(&mut verdicts, &mut span.attributes);
+            for event in &mut span.events {
+                self.apply_with(&mut verdicts, &mut event.attributes);
+            }
+            for link in &mut span.links {
+                self.apply_with(&mut verdicts, &mut link.attributes);
+            }
+        }
+        for event in events {
+            self.apply_with(&mut verdicts, &mut event.attributes);
+        }
     }
 }
 
