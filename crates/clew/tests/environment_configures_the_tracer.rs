@@ -301,3 +301,21 @@ fn each_bad_value_is_reported_once() {
         .collect();
     assert_eq!(about_lots.len(), 1, "{reports:?}");
 }
+
+proptest::proptest! {
+    #[test]
+    fn no_value_of_any_variable_panics(variable in proptest::sample::select(vec![
+        OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER,
+        OTEL_TRACES_SAMPLER_ARG, OTEL_TRACES_EXPORTER, OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT,
+        OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE, OTEL_BSP_MAX_CONCURRENT_EXPORTS,
+        OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, TRACE_EXPORTER, TRACE_BATCH_MAX,
+        TRACE_BATCH_MS, TRACE_MAX_INFLIGHT, TRACE_POST_TIMEOUT_MS, ENVIRONMENT,
+    ]), value in "\\PC{0,40}") {
+        let config = env(&[(variable, value.as_str()), (OTEL_TRACES_SAMPLER, "traceidratio")]);
+        for warning in &config.warnings {
+            proptest::prop_assert!(!warning.reason.is_empty());
+        }
+        let tracer = tracer_with(&[(variable, value.as_str())]).exporter(clew::NoneExporter).build();
+        let _ = tracer.span("still works").start();
+    }
+}
