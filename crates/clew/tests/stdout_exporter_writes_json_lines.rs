@@ -73,3 +73,23 @@ fn every_line_is_a_json_object_with_the_span_fields() {
     assert_eq!(queue["attributes"]["depth"], 12);
     assert_eq!(queue["trace_id"], child["trace_id"]);
 }
+
+proptest::proptest! {
+    #[test]
+    fn any_text_in_names_and_attributes_gives_valid_json(name in "\\PC{0,20}", key in ".{0,20}", text in ".{0,40}", number in proptest::num::f64::ANY) {
+        let buffer = Buffer::default();
+        let tracer = Tracer::builder()
+            .ignore_env()
+            .redaction(clew::Redaction::none())
+            .exporter(StdoutExporter::to_writer(buffer.clone()))
+            .simple_export()
+            .build();
+        tracer.span(name.clone()).attribute(key.clone(), text.clone()).attribute("number", number).start().end();
+        let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(output.trim_end()).unwrap();
+        proptest::prop_assert_eq!(line["name"].as_str(), Some(name.as_str()));
+        if key != "number" {
+            proptest::prop_assert_eq!(line["attributes"][key.as_str()].as_str(), Some(text.as_str()));
+        }
+    }
+}
