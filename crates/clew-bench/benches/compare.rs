@@ -296,49 +296,62 @@ fn expect_tracing_enabled(case: &str, dispatch: &Dispatch, level: tracing::Level
     assert_eq!(!disabled, enabled, "{case}: tracing spans at {level} enabled");
 }
 
-fn root_2_attrs(c: &mut Criterion, setups: &Setups, deliveries: &mut Vec<(String, Delivery)>) {
-    let mut case = Case::new(c, "root_2_attrs", deliveries);
+/// What one iteration of a sampled single-thread case does, per library.
+struct SampledCase {
+    name: &'static str,
+    shape: Shape,
+    clew: fn(clew::Tracer),
+    fastrace: fn(),
+    otel: fn(&SdkTracer),
+    tracing: fn(),
+}
+
+fn sampled_case(c: &mut Criterion, setups: &Setups, deliveries: &mut Vec<(String, Delivery)>, what: SampledCase) {
+    let mut case = Case::new(c, what.name, deliveries);
     let clew = setups.clew;
-    case.sampled("clew", &setups.clew_tally, ROOT_2_ATTRS, |n| timed(n, || clew_root_2_attrs(clew)));
-    case.sampled("fastrace", &setups.fastrace, ROOT_2_ATTRS, |n| timed(n, || fastrace_root_2_attrs(true)));
+    case.sampled("clew", &setups.clew_tally, what.shape, |n| timed(n, || (what.clew)(clew)));
+    case.sampled("fastrace", &setups.fastrace, what.shape, |n| timed(n, what.fastrace));
     let otel = &setups.otel;
-    case.sampled("otel", &otel.tally, ROOT_2_ATTRS, |n| timed(n, || otel_root_2_attrs(&otel.tracer)));
+    case.sampled("otel", &otel.tally, what.shape, |n| timed(n, || (what.otel)(&otel.tracer)));
 
     let registry = tracing_registry();
-    expect_tracing_enabled("root_2_attrs/tracing", &registry, tracing::Level::INFO, true);
-    tracing::dispatcher::with_default(&registry, || case.untallied("tracing", |n| timed(n, tracing_root_2_attrs)));
+    let label = format!("{}/tracing", what.name);
+    expect_tracing_enabled(&label, &registry, tracing::Level::INFO, true);
+    tracing::dispatcher::with_default(&registry, || case.untallied("tracing", |n| timed(n, what.tracing)));
     drop(registry);
 
     // The layer adds attributes of its own (code location, thread, target, timings).
     let otel = &setups.tracing_otel;
     let layered = otel.tracing_dispatch();
     tracing::dispatcher::with_default(&layered, || {
-        case.sampled("tracing_otel", &otel.tally, ROOT_2_ATTRS, |n| timed(n, tracing_root_2_attrs));
+        case.sampled("tracing_otel", &otel.tally, what.shape, |n| timed(n, what.tracing));
     });
     drop(layered);
     case.group.finish();
 }
 
+fn root_2_attrs(c: &mut Criterion, setups: &Setups, deliveries: &mut Vec<(String, Delivery)>) {
+    let what = SampledCase {
+        name: "root_2_attrs",
+        shape: ROOT_2_ATTRS,
+        clew: clew_root_2_attrs,
+        fastrace: || fastrace_root_2_attrs(true),
+        otel: otel_root_2_attrs,
+        tracing: tracing_root_2_attrs,
+    };
+    sampled_case(c, setups, deliveries, what);
+}
+
 fn root_10_children(c: &mut Criterion, setups: &Setups, deliveries: &mut Vec<(String, Delivery)>) {
-    let mut case = Case::new(c, "root_10_children", deliveries);
-    let clew = setups.clew;
-    case.sampled("clew", &setups.clew_tally, ROOT_10_CHILDREN, |n| timed(n, || clew_root_10_children(clew)));
-    case.sampled("fastrace", &setups.fastrace, ROOT_10_CHILDREN, |n| timed(n, fastrace_root_10_children));
-    let otel = &setups.otel;
-    case.sampled("otel", &otel.tally, ROOT_10_CHILDREN, |n| timed(n, || otel_root_10_children(&otel.tracer)));
-
-    let registry = tracing_registry();
-    expect_tracing_enabled("root_10_children/tracing", &registry, tracing::Level::INFO, true);
-    tracing::dispatcher::with_default(&registry, || case.untallied("tracing", |n| timed(n, tracing_root_10_children)));
-    drop(registry);
-
-    let otel = &setups.tracing_otel;
-    let layered = otel.tracing_dispatch();
-    tracing::dispatcher::with_default(&layered, || {
-        case.sampled("tracing_otel", &otel.tally, ROOT_10_CHILDREN, |n| timed(n, tracing_root_10_children));
-    });
-    drop(layered);
-    case.group.finish();
+    let what = SampledCase {
+        name: "root_10_children",
+        shape: ROOT_10_CHILDREN,
+        clew: clew_root_10_children,
+        fastrace: fastrace_root_10_children,
+        otel: otel_root_10_children,
+        tracing: tracing_root_10_children,
+    };
+    sampled_case(c, setups, deliveries, what);
 }
 
 /// `root_2_attrs` where the answer is no: clew and OpenTelemetry with an always-off
