@@ -75,7 +75,7 @@ pub(super) struct Shared {
     pub(super) reserved: Padded<AtomicUsize>,
     /// Each thread's queue, registered on its first span.
     pub(super) queues: Mutex<Vec<Arc<LocalQueue>>>,
-    /// Items pushed while the pushing thread's locals were being torn down.
+    /// Items pushed while the pushing thread's queue registry was busy (a re-entrant push).
     pub(super) orphan_items: Mutex<Pending>,
     pub(super) controls: Mutex<Vec<Control>>,
     /// Set by a producer whose queue reached a batch or found no room; cleared by the
