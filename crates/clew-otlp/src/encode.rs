@@ -9,6 +9,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span, status};
 use prost::Message;
 
+use crate::TraceRecord;
 use crate::value::{key_value, key_values};
 use crate::{FLAGS_HAS_IS_REMOTE, FLAGS_IS_REMOTE, LABEL_ATTRIBUTE, LEVEL_ATTRIBUTE};
 
@@ -27,11 +28,35 @@ use crate::{FLAGS_HAS_IS_REMOTE, FLAGS_IS_REMOTE, LABEL_ATTRIBUTE, LEVEL_ATTRIBU
 /// assert_eq!(scope.name, "checkout");
 /// ```
 pub fn traces_request(batch: &Batch, scope: &str) -> ExportTraceServiceRequest {
-    let spans = batch.spans.iter().map(span).collect();
-    let scope_spans = ScopeSpans { scope: Some(instrumentation_scope(scope)), spans, schema_url: String::new() };
-    let resource_spans =
-        ResourceSpans { resource: Some(resource(batch)), scope_spans: vec![scope_spans], schema_url: String::new() };
-    ExportTraceServiceRequest { resource_spans: vec![resource_spans] }
+    traces_request_of_groups([(&*batch.resource, scope, batch.spans.as_slice())])
+}
+
+/// The OTLP trace export request of several groups of spans, each with its resource and
+/// instrumentation scope name: one `ResourceSpans` per group, mapped as [`traces_request`]
+/// maps a batch.
+///
+/// ```
+/// let resource = clew::Resource::new([clew::KeyValue::new("service.name", "shop")]);
+/// let request = clew_otlp::traces_request_of_groups([(&resource, "a", &[][..]), (&resource, "b", &[][..])]);
+/// assert_eq!(request.resource_spans.len(), 2);
+/// ```
+pub fn traces_request_of_groups<'a>(
+    groups: impl IntoIterator<Item = (&'a clew::Resource, &'a str, &'a [SpanData])>,
+) -> ExportTraceServiceRequest {
+    let resource_spans = groups
+        .into_iter()
+        .map(|(group_resource, scope, spans)| {
+            let spans = spans.iter().map(span).collect();
+            let scope_spans =
+                ScopeSpans { scope: Some(instrumentation_scope(scope)), spans, schema_url: String::new() };
+            ResourceSpans {
+                resource: Some(resource(group_resource)),
+                scope_spans: vec![scope_spans],
+                schema_url: String::new(),
+            }
+        })
+        .collect();
+    ExportTraceServiceRequest { resource_spans }
 }
 
 /// The OTLP logs export request of a batch's trace-level events: each event is a log record
@@ -55,10 +80,59 @@ pub fn traces_request(batch: &Batch, scope: &str) -> ExportTraceServiceRequest {
 /// ```
 pub fn logs_request(batch: &Batch, scope: &str) -> ExportLogsServiceRequest {
     let log_records = batch.events.iter().map(log_record).collect();
-    let scope_logs = ScopeLogs { scope: Some(instrumentation_scope(scope)), log_records, schema_url: String::new() };
-    let resource_logs =
-        ResourceLogs { resource: Some(resource(batch)), scope_logs: vec![scope_logs], schema_url: String::new() };
-    ExportLogsServiceRequest { resource_logs: vec![resource_logs] }
+    logs_request_of(vec![(resource(&batch.resource), scope, log_records)])
+}
+
+/// The OTLP logs export request of groups of trace records (trace-level events and span
+/// logs), each with its resource and instrumentation scope name. A trace event becomes a
+/// record as in [`logs_request`]; a span log a record with both ids, its level as severity
+/// and its name as `event_name` and body.
+///
+/// ```
+/// let log = clew_otlp::TraceRecord::SpanLog {
+///     trace_id: clew::TraceId::from_u128(7),
+///     span_id: clew::SpanId::from_u64(8),
+///     event: clew::Event {
+///         name: "retry".into(),
+///         time_unix_nano: 1,
+///         level: Some(clew::Level::Warn),
+///         attributes: Vec::new(),
+///         dropped_attributes_count: 0,
+///     },
+/// };
+/// let resource = clew::Resource::default();
+/// let request = clew_otlp::records_request([(&resource, "shop", std::slice::from_ref(&log))]);
+/// assert_eq!(request.resource_logs[0].scope_logs[0].log_records[0].span_id, 8u64.to_be_bytes());
+/// ```
+pub fn records_request<'a>(
+    groups: impl IntoIterator<Item = (&'a clew::Resource, &'a str, &'a [TraceRecord])>,
+) -> ExportLogsServiceRequest {
+    let groups = groups
+        .into_iter()
+        .map(|(group_resource, scope, records)| {
+            let log_records = records
+                .iter()
+                .map(|record| match record {
+                    TraceRecord::TraceEvent(event) => log_record(event),
+                    TraceRecord::SpanLog { trace_id, span_id, event } => span_log_record(*trace_id, *span_id, event),
+                })
+                .collect();
+            (resource(group_resource), scope, log_records)
+        })
+        .collect();
+    logs_request_of(groups)
+}
+
+fn logs_request_of(groups: Vec<(Resource, &str, Vec<LogRecord>)>) -> ExportLogsServiceRequest {
+    let resource_logs = groups
+        .into_iter()
+        .map(|(resource, scope, log_records)| {
+            let scope_logs =
+                ScopeLogs { scope: Some(instrumentation_scope(scope)), log_records, schema_url: String::new() };
+            ResourceLogs { resource: Some(resource), scope_logs: vec![scope_logs], schema_url: String::new() }
+        })
+        .collect();
+    ExportLogsServiceRequest { resource_logs }
 }
 
 /// The protobuf bytes of a trace export request (decode them with `prost::Message::decode`).
@@ -84,8 +158,8 @@ pub fn encode_logs(request: &ExportLogsServiceRequest) -> Vec<u8> {
     request.encode_to_vec()
 }
 
-fn resource(batch: &Batch) -> Resource {
-    Resource { attributes: key_values(batch.resource.attributes()), ..Default::default() }
+fn resource(resource: &clew::Resource) -> Resource {
+    Resource { attributes: key_values(resource.attributes()), ..Default::default() }
 }
 
 fn instrumentation_scope(name: &str) -> InstrumentationScope {
@@ -193,6 +267,23 @@ fn log_record(data: &TraceEvent) -> LogRecord {
         trace_id: data.trace_id.to_bytes().to_vec(),
         span_id: Vec::new(),
         event_name: data.name.to_string(),
+    }
+}
+
+fn span_log_record(trace_id: clew::TraceId, span_id: clew::SpanId, event: &Event) -> LogRecord {
+    let level = event.level.unwrap_or(Level::Info);
+    LogRecord {
+        time_unix_nano: event.time_unix_nano,
+        observed_time_unix_nano: event.time_unix_nano,
+        severity_number: level.severity_number(),
+        severity_text: level.as_str().to_owned(),
+        body: Some(string_value(&event.name)),
+        attributes: key_values(&event.attributes),
+        dropped_attributes_count: event.dropped_attributes_count,
+        flags: 0,
+        trace_id: trace_id.to_bytes().to_vec(),
+        span_id: span_id.to_bytes().to_vec(),
+        event_name: event.name.to_string(),
     }
 }
 

@@ -78,7 +78,7 @@ pub use decode::{
     DecodedLogs, DecodedRecords, DecodedSpans, DecodedTraces, RejectReason, Rejected, TraceRecord,
     log_records_from_request, spans_from_request,
 };
-pub use encode::{encode_logs, encode_traces, logs_request, traces_request};
+pub use encode::{encode_logs, encode_traces, logs_request, records_request, traces_request, traces_request_of_groups};
 
 /// The span attribute that carries a clew span's free `label` (`MASTER`, `STEP`, …) in OTLP.
 ///

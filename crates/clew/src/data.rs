@@ -10,7 +10,7 @@ use crate::id::{SpanId, TraceFlags, TraceId};
 use crate::value::{KeyValue, Str};
 
 /// What a span represents, as OpenTelemetry defines it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub enum SpanKind {
     /// Work inside one process (the default).
     #[default]

@@ -36,12 +36,22 @@ pub struct WalConfig {
     pub dir: PathBuf,
     /// A segment is closed and a new one started once it holds this many bytes.
     pub segment_bytes: u64,
+    /// Segments with smaller ids hold only records that are safe elsewhere: [`Wal::open`]
+    /// deletes them instead of reading them, and numbers new segments from here on.
+    pub discard_before: u64,
 }
 
 impl WalConfig {
     /// Segments of 64 MiB in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> WalConfig {
-        WalConfig { dir: dir.into(), segment_bytes: 64 << 20 }
+        WalConfig { dir: dir.into(), segment_bytes: 64 << 20, discard_before: 0 }
+    }
+
+    /// Sets [`discard_before`](WalConfig::discard_before).
+    #[must_use]
+    pub fn with_discard_before(mut self, segment: u64) -> WalConfig {
+        self.discard_before = segment;
+        self
     }
 
     /// Sets the segment size.
@@ -159,14 +169,28 @@ fn io_error(path: &Path, source: std::io::Error) -> WalError {
     WalError::Io { path: path.to_path_buf(), source }
 }
 
+fn remove_segments_before(dir: &Path, segment: u64) -> Result<(), WalError> {
+    let mut removed = false;
+    for id in recover::list_segments(dir)? {
+        if id >= segment {
+            break;
+        }
+        let path = dir.join(format::segment_name(id));
+        fs::remove_file(&path).map_err(|source| io_error(&path, source))?;
+        removed = true;
+    }
+    if removed { sync_dir(dir) } else { Ok(()) }
+}
+
 impl Wal {
     /// Opens (or creates) the log in `config.dir`, returning what it holds. Recovery
     /// repairs torn data; only an I/O error is an error.
     pub fn open(config: WalConfig) -> Result<(Wal, Recovered), WalError> {
         fs::create_dir_all(&config.dir).map_err(|source| io_error(&config.dir, source))?;
+        remove_segments_before(&config.dir, config.discard_before)?;
         let recovered = recover::recover(&config.dir)?;
         // Appends go to a new segment: recovered ones are never written again.
-        let segment = recovered.segments.last().map_or(1, |last| last + 1);
+        let segment = recovered.segments.last().map_or(1, |last| last + 1).max(config.discard_before);
         let file = create_segment(&config.dir, segment)?;
         let state = State {
             pending: Vec::new(),
@@ -285,14 +309,13 @@ impl Wal {
 
     /// Deletes the segments with ids below `segment` (their records are safe elsewhere).
     pub fn remove_segments_before(&self, segment: u64) -> Result<(), WalError> {
-        for id in recover::list_segments(&self.config.dir)? {
-            if id >= segment {
-                break;
-            }
-            let path = self.config.dir.join(format::segment_name(id));
-            fs::remove_file(&path).map_err(|source| io_error(&path, source))?;
-        }
-        sync_dir(&self.config.dir)
+        let current = self.state().segment;
+        remove_segments_before(&self.config.dir, segment.min(current))
+    }
+
+    /// The directory of segment files.
+    pub fn dir(&self) -> &Path {
+        &self.config.dir
     }
 
     /// Counters for metrics.

@@ -1,0 +1,109 @@
+//! `clew demo` fills a running `clew serve`; `clew search` and `clew trace` read it back.
+
+// Each child is killed and waited for once the test is done with it (and on panic, by Drop).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+struct Serve {
+    child: Child,
+    http: String,
+    otlp_http: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(data_dir: &std::path::Path) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clew"))
+        .args(["serve", "--data-dir"])
+        .arg(data_dir)
+        .args(["--http-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
+        .args(["--otlp-grpc-addr", "127.0.0.1:0", "--zipkin-addr", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    loop {
+        let line = lines.next().expect("clew serve prints its addresses").unwrap();
+        if let Some(rest) = line.strip_prefix("clew serve: query API and UI on ") {
+            let http = rest.split(',').next().unwrap().to_owned();
+            let start = rest.find("OTLP/HTTP on ").unwrap() + "OTLP/HTTP on ".len();
+            let otlp_http = rest[start..].split(',').next().unwrap().to_owned();
+            std::thread::spawn(move || for _ in lines {});
+            return Serve { child, http, otlp_http };
+        }
+    }
+}
+
+fn clew(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clew")).args(args).output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn demo_traces_are_found_by_search_and_printed_by_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path());
+    let demo = clew(&["demo", "--endpoint", &server.otlp_http, "--traces", "40"]);
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+
+    let services: serde_json::Value = serde_json::from_str(
+        &reqwest::blocking::get(format!("{}/api/v1/services", server.http)).unwrap().text().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        services["services"],
+        serde_json::json!([
+            "checkout",
+            "fraud-check",
+            "inventory",
+            "notifications",
+            "payments",
+            "support-agent",
+            "web-frontend"
+        ])
+    );
+
+    // Failed orders: errors at payments, found by search, each a full trace from the frontend.
+    let found =
+        text(&clew(&["search", "--server", &server.http, "--service", "payments", "--errors", "--lookback", "2h"]));
+    let lines: Vec<&str> = found.lines().collect();
+    assert!(!lines.is_empty() && lines[0] != "no traces match", "{found}");
+    for line in &lines {
+        assert!(line.ends_with("web-frontend: GET /checkout"), "{line}");
+        assert!(line.contains(" 4 errors"), "{line}");
+    }
+
+    // The first of them as a tree: the frontend at the root, payments three calls down.
+    let trace_id = lines[0].split_whitespace().next().unwrap();
+    let tree = text(&clew(&["trace", trace_id, "--server", &server.http]));
+    let tree_lines: Vec<&str> = tree.lines().collect();
+    assert_eq!(tree_lines[0], format!("trace {trace_id}"));
+    assert!(
+        tree_lines[1].starts_with(" +0ns ") && tree_lines[1].contains("[web-frontend] GET /checkout  ERROR"),
+        "{tree}"
+    );
+    let charge = tree_lines.iter().find(|line| line.contains("[payments] POST /charge")).unwrap();
+    assert!(charge.starts_with("        └ ") && charge.ends_with("ERROR card declined: suspected fraud"), "{tree}");
+
+    // Agent sessions carry trace-level events.
+    let sessions = text(&clew(&["search", "--server", &server.http, "--service", "support-agent", "--lookback", "2h"]));
+    let session = sessions.lines().next().unwrap().split_whitespace().next().unwrap();
+    let tree = text(&clew(&["trace", session, "--server", &server.http]));
+    assert!(tree.contains("event +") && tree.contains("INFO tool.finished"), "{tree}");
+
+    // An unknown id is an error that says so.
+    let missing = clew(&["trace", "0000000000000000000000000000abcd", "--server", &server.http]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));
+}

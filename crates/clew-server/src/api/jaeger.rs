@@ -1,0 +1,180 @@
+//! Jaeger's query APIs: the classic `/api/*` that Jaeger UI and Grafana's Jaeger data source
+//! speak, and `/api/v3/*` (OTLP JSON).
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use clew::SpanKind;
+use clew_store::TraceData;
+use serde_json::Value as Json;
+
+use super::{ApiError, Query, json_response, now_unix_nano, pairs, parse_trace_id};
+use crate::formats::jaeger;
+
+pub(crate) fn router() -> Router<Query> {
+    Router::new()
+        .route("/api/services", get(services))
+        .route("/api/services/{service}/operations", get(service_operations))
+        .route("/api/operations", get(operations))
+        .route("/api/traces", get(traces))
+        .route("/api/traces/{trace_id}", get(trace))
+        .route("/api/dependencies", get(dependencies))
+        .route("/api/v3/services", get(v3_services))
+        .route("/api/v3/operations", get(v3_operations))
+        .route("/api/v3/traces", get(v3_traces))
+        .route("/api/v3/traces/{trace_id}", get(v3_trace))
+}
+
+/// A Jaeger envelope answer; errors go in its `errors` list with the matching status.
+fn envelope_response(result: Result<(Json, usize), ApiError>) -> Response {
+    match result {
+        Ok((data, total)) => axum::Json(jaeger::envelope(data, total, Vec::new())).into_response(),
+        Err(error) => {
+            let code = error.status.as_u16();
+            let body = jaeger::envelope(Json::Null, 0, vec![jaeger::JaegerError { code, msg: error.message }]);
+            (error.status, axum::Json(body)).into_response()
+        }
+    }
+}
+
+fn param_error(error: jaeger::ParamError) -> ApiError {
+    ApiError::bad_parameter(&error.parameter, error.message)
+}
+
+async fn services(State(query): State<Query>) -> Response {
+    let result = async {
+        let names = query.run("jaeger", |store| store.services()).await?;
+        Ok((jaeger::services_json(&names), names.len()))
+    };
+    envelope_response(result.await)
+}
+
+async fn service_operations(State(query): State<Query>, Path(service): Path<String>) -> Response {
+    let result = async {
+        let operations = query.run("jaeger", move |store| store.operations(&service)).await?;
+        let mut names: Vec<String> = operations.into_iter().map(|operation| operation.name).collect();
+        names.dedup();
+        let total = names.len();
+        Ok((Json::from(names), total))
+    };
+    envelope_response(result.await)
+}
+
+async fn operations(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
+    let result = async {
+        let params = pairs(raw.as_deref());
+        let service = params
+            .iter()
+            .find(|(key, _)| key == "service")
+            .map(|(_, value)| value.clone())
+            .filter(|service| !service.is_empty())
+            .ok_or_else(|| ApiError::bad_parameter("service", "is required".into()))?;
+        let kind = match params.iter().find(|(key, _)| key == "spanKind").map(|(_, value)| value.as_str()) {
+            None | Some("") => None,
+            Some(kind) => Some(SpanKind::parse(kind).ok_or_else(|| {
+                ApiError::bad_parameter(
+                    "spanKind",
+                    format!("{kind:?} is not server, client, producer, consumer or internal"),
+                )
+            })?),
+        };
+        let mut operations = query.run("jaeger", move |store| store.operations(&service)).await?;
+        operations.retain(|operation| kind.is_none_or(|kind| operation.kind == kind));
+        Ok((jaeger::operations_json(&operations), operations.len()))
+    };
+    envelope_response(result.await)
+}
+
+async fn traces(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
+    let result = async {
+        let params = pairs(raw.as_deref());
+        let ids = jaeger::parse_trace_ids(&params).map_err(param_error)?;
+        let traces: Vec<TraceData> = if ids.is_empty() {
+            let search = jaeger::parse_search(&params, now_unix_nano()).map_err(param_error)?;
+            query.search_traces("jaeger", search).await?
+        } else {
+            query
+                .run("jaeger", move |store| {
+                    let mut traces = Vec::new();
+                    for id in ids {
+                        traces.extend(store.trace(id)?);
+                    }
+                    Ok(traces)
+                })
+                .await?
+        };
+        let total = traces.len();
+        Ok((Json::Array(traces.iter().map(jaeger::trace_json).collect()), total))
+    };
+    envelope_response(result.await)
+}
+
+async fn trace(State(query): State<Query>, Path(trace_id): Path<String>) -> Response {
+    let result = async {
+        let trace_id = parse_trace_id(&trace_id, "traceID")?;
+        match query.run("jaeger", move |store| store.trace(trace_id)).await? {
+            Some(trace) => Ok((Json::Array(vec![jaeger::trace_json(&trace)]), 1)),
+            None => Err(ApiError::not_found(trace_id)),
+        }
+    };
+    envelope_response(result.await)
+}
+
+async fn dependencies(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
+    let result = async {
+        let (start, end) = jaeger::parse_dependencies(&pairs(raw.as_deref()), now_unix_nano()).map_err(param_error)?;
+        let dependencies = query.run("jaeger", move |store| store.dependencies(start, end)).await?;
+        Ok((jaeger::dependencies_json(&dependencies), dependencies.len()))
+    };
+    envelope_response(result.await)
+}
+
+async fn v3_services(State(query): State<Query>) -> Response {
+    let result = async {
+        let names = query.run("jaeger_v3", |store| store.services()).await?;
+        Ok(jaeger::v3_services_json(&names))
+    };
+    json_response(result.await)
+}
+
+async fn v3_operations(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
+    let result = async {
+        let params = pairs(raw.as_deref());
+        let service = params
+            .iter()
+            .find(|(key, _)| key == "service")
+            .map(|(_, value)| value.clone())
+            .filter(|service| !service.is_empty())
+            .ok_or_else(|| ApiError::bad_parameter("service", "is required".into()))?;
+        let kind = params.iter().find(|(key, _)| key == "span_kind").map(|(_, value)| value.clone());
+        let mut operations = query.run("jaeger_v3", move |store| store.operations(&service)).await?;
+        if let Some(kind) = kind.filter(|kind| !kind.is_empty()) {
+            let kind = SpanKind::parse(&kind)
+                .ok_or_else(|| ApiError::bad_parameter("span_kind", format!("{kind:?} is not a span kind")))?;
+            operations.retain(|operation| operation.kind == kind);
+        }
+        Ok(jaeger::v3_operations_json(&operations))
+    };
+    json_response(result.await)
+}
+
+async fn v3_traces(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
+    let result = async {
+        let search = jaeger::parse_v3_query(&pairs(raw.as_deref()), now_unix_nano()).map_err(param_error)?;
+        let traces = query.search_traces("jaeger_v3", search).await?;
+        Ok(jaeger::v3_traces_json(&traces))
+    };
+    json_response(result.await)
+}
+
+async fn v3_trace(State(query): State<Query>, Path(trace_id): Path<String>) -> Response {
+    let result = async {
+        let trace_id = parse_trace_id(&trace_id, "trace_id")?;
+        match query.run("jaeger_v3", move |store| store.trace(trace_id)).await? {
+            Some(trace) => Ok(jaeger::v3_traces_json(std::slice::from_ref(&trace))),
+            None => Err(ApiError::not_found(trace_id)),
+        }
+    };
+    json_response(result.await)
+}

@@ -1,0 +1,217 @@
+//! `clew serve`: receivers for OTLP and Zipkin, the query engine and the HTTP APIs, over
+//! the embedded store.
+//!
+//! [`start`] opens the store, binds every port and returns a [`RunningServer`] with the
+//! bound addresses; [`RunningServer::shutdown`] stops accepting, finishes the requests in
+//! flight and writes the head out as a block.
+//!
+//! | port (default) | what                                                                      |
+//! |----------------|---------------------------------------------------------------------------|
+//! | 4317           | OTLP/gRPC: trace and logs services                                        |
+//! | 4318           | OTLP/HTTP: `POST /v1/traces`, `POST /v1/logs` (protobuf, JSON, gzip)      |
+//! | 9411           | Zipkin v2: `POST /api/v2/spans` (JSON, protobuf) and the read API         |
+//! | 16686          | `/api/v1` (clew), `/api` and `/api/v3` (Jaeger), `/api/v2` (Zipkin), `/metrics`, `/healthz`, `/readyz` |
+
+#![allow(dead_code)]
+
+mod api;
+pub mod config;
+mod formats;
+mod ingest;
+mod metrics;
+mod otlp;
+mod otlp_grpc;
+mod otlp_http;
+mod selftrace;
+mod zipkin_http;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clew_store::{EmbeddedStore, OpenReport, Store, StoreConfig};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use config::{ConfigError, Limits, ServerConfig};
+pub use ingest::TRUNCATED_MARKER;
+pub use selftrace::SERVICE_NAME as SELF_SERVICE_NAME;
+
+use crate::api::Query;
+use crate::ingest::Ingest;
+use crate::metrics::Metrics;
+
+/// Why the server could not start or stop cleanly.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The store could not be opened or closed.
+    Store(clew_store::StoreError),
+    /// A port could not be bound.
+    Bind {
+        /// Which setting named the address.
+        setting: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A listener failed while serving.
+    Serve(String),
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerError::Store(error) => write!(f, "store: {error}"),
+            ServerError::Bind { setting, addr, source } => write!(f, "{setting}: cannot listen on {addr}: {source}"),
+            ServerError::Serve(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+/// A server that is running.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The bound address of the query APIs.
+    pub http_addr: SocketAddr,
+    /// The bound address of OTLP/HTTP.
+    pub otlp_http_addr: SocketAddr,
+    /// The bound address of OTLP/gRPC.
+    pub otlp_grpc_addr: SocketAddr,
+    /// The bound address of Zipkin.
+    pub zipkin_addr: SocketAddr,
+    /// What opening the store found.
+    pub open_report: OpenReport,
+    store: Arc<EmbeddedStore>,
+    tracer: Option<clew::Tracer>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<Result<(), String>>,
+}
+
+async fn bind(setting: &'static str, addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { setting, addr, source })
+}
+
+fn local_addr(listener: &TcpListener, setting: &'static str, addr: SocketAddr) -> Result<SocketAddr, ServerError> {
+    listener.local_addr().map_err(|source| ServerError::Bind { setting, addr, source })
+}
+
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+/// Opens the store and starts every listener.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let mut store_config = StoreConfig::new(&config.data_dir);
+    store_config.retention = config.retention;
+    store_config.head_max_spans = config.head_max_spans;
+    store_config.head_max_bytes = config.head_max_bytes;
+    store_config.head_max_age = config.head_max_age;
+    store_config.compaction_blocks = config.compaction_blocks;
+    let (store, open_report) = tokio::task::spawn_blocking(move || EmbeddedStore::open(store_config))
+        .await
+        .map_err(|error| ServerError::Serve(format!("opening the store was cancelled: {error}")))?
+        .map_err(ServerError::Store)?;
+    let store = Arc::new(store);
+    let metrics = Arc::new(Metrics::default());
+    let ready = Arc::new(AtomicBool::new(false));
+    let dyn_store: Arc<dyn Store> = Arc::clone(&store) as Arc<dyn Store>;
+    let ingest = Arc::new(Ingest::new(Arc::clone(&dyn_store), config.limits.clone(), Arc::clone(&metrics)));
+    let query = Query { store: dyn_store, metrics, ready: Arc::clone(&ready) };
+
+    let http = bind("http_addr", config.http_addr).await?;
+    let otlp_http = bind("otlp_http_addr", config.otlp_http_addr).await?;
+    let otlp_grpc = bind("otlp_grpc_addr", config.otlp_grpc_addr).await?;
+    let zipkin = bind("zipkin_addr", config.zipkin_addr).await?;
+    let (stop, stop_rx) = watch::channel(false);
+    let mut server = RunningServer {
+        http_addr: local_addr(&http, "http_addr", config.http_addr)?,
+        otlp_http_addr: local_addr(&otlp_http, "otlp_http_addr", config.otlp_http_addr)?,
+        otlp_grpc_addr: local_addr(&otlp_grpc, "otlp_grpc_addr", config.otlp_grpc_addr)?,
+        zipkin_addr: local_addr(&zipkin, "zipkin_addr", config.zipkin_addr)?,
+        open_report,
+        store,
+        tracer: None,
+        stop,
+        tasks: JoinSet::new(),
+    };
+
+    let mut http_router = api::router(query.clone());
+    let mut otlp_http_router = otlp_http::router(Arc::clone(&ingest));
+    if config.self_tracing {
+        let tracer = selftrace::tracer(Arc::clone(&query.store));
+        let layer = || axum::middleware::from_fn_with_state(tracer, selftrace::trace_request);
+        http_router = http_router.route_layer(layer());
+        otlp_http_router = otlp_http_router.route_layer(layer());
+        server.tracer = Some(tracer);
+    }
+    let routers = [
+        ("http", http, http_router),
+        ("otlp_http", otlp_http, otlp_http_router),
+        ("zipkin", zipkin, zipkin_http::router(Arc::clone(&ingest), query)),
+    ];
+    for (name, listener, router) in routers {
+        let stop = stopped(stop_rx.clone());
+        server.tasks.spawn(async move {
+            axum::serve(listener, router).with_graceful_shutdown(stop).await.map_err(|error| format!("{name}: {error}"))
+        });
+    }
+    let grpc_stop = stopped(stop_rx);
+    let incoming = tonic::transport::server::TcpIncoming::from(otlp_grpc);
+    let routes = otlp_grpc::routes(ingest);
+    server.tasks.spawn(async move {
+        tonic::transport::Server::builder()
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(incoming, grpc_stop)
+            .await
+            .map_err(|error| format!("otlp_grpc: {error}"))
+    });
+    ready.store(true, Ordering::Release);
+    Ok(server)
+}
+
+impl RunningServer {
+    /// The store, for tools that run beside the server.
+    pub fn store(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.store) as Arc<dyn Store>
+    }
+
+    /// Stops accepting, waits for the requests in flight, and writes the head to a block.
+    pub async fn shutdown(mut self) -> Result<(), ServerError> {
+        let _ = self.stop.send(true);
+        let mut failure = None;
+        while let Some(result) = self.tasks.join_next().await {
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(message)) => failure = Some(message),
+                Err(error) => failure = Some(format!("a listener stopped: {error}")),
+            }
+        }
+        let store = Arc::clone(&self.store);
+        let tracer = self.tracer.take();
+        tokio::task::spawn_blocking(move || {
+            // The server's own spans go into the store before it closes.
+            if let Some(tracer) = tracer {
+                let _ = tracer.shutdown(std::time::Duration::from_secs(5));
+            }
+            store.close()
+        })
+        .await
+        .map_err(|error| ServerError::Serve(format!("closing the store was cancelled: {error}")))?
+        .map_err(ServerError::Store)?;
+        failure.map_or(Ok(()), |message| Err(ServerError::Serve(message)))
+    }
+
+    /// Waits until a listener fails (it never returns while all is well).
+    pub async fn wait_for_failure(&mut self) -> ServerError {
+        match self.tasks.join_next().await {
+            Some(Ok(Err(message))) => ServerError::Serve(message),
+            Some(Err(error)) => ServerError::Serve(format!("a listener stopped: {error}")),
+            Some(Ok(Ok(()))) | None => ServerError::Serve("a listener stopped".into()),
+        }
+    }
+}

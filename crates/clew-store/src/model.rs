@@ -1,0 +1,368 @@
+//! What the store keeps and what it answers with.
+//!
+//! A span is stored as the SDK's [`SpanData`] beside the [`Resource`] and instrumentation
+//! scope it came with ([`StoredSpan`]); log records that belong to a trace (trace-level
+//! events and span logs) as [`StoredRecord`]s. Queries answer with whole traces
+//! ([`TraceData`]), trace summaries ([`TraceSummary`]), names and [`Dependency`] edges.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use clew::{Event, Resource, SpanData, SpanId, SpanKind, Str, TraceEvent, TraceId, Value};
+use clew_otlp::TraceRecord;
+
+/// The service of a resource without `service.name`, as the OpenTelemetry SDKs name it.
+pub const UNKNOWN_SERVICE: &str = "unknown_service";
+
+/// The `service.name` of a resource, or [`UNKNOWN_SERVICE`].
+pub fn service_name(resource: &Resource) -> &str {
+    resource.service_name()
+}
+
+/// Where a span or record came from: its resource and instrumentation scope.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Origin {
+    /// The resource (service name, host, …).
+    pub resource: Arc<Resource>,
+    /// The instrumentation scope's name, empty if none was given.
+    pub scope: Str,
+}
+
+impl Origin {
+    /// The resource's service name.
+    pub fn service(&self) -> &str {
+        service_name(&self.resource)
+    }
+}
+
+/// A span as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSpan {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The span.
+    pub span: SpanData,
+}
+
+impl StoredSpan {
+    /// The service that produced the span.
+    pub fn service(&self) -> &str {
+        self.origin.service()
+    }
+}
+
+/// A log record that belongs to a trace, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The record: an event of the trace itself, or a log line of one span.
+    pub record: TraceRecord,
+}
+
+impl StoredRecord {
+    /// The trace the record belongs to.
+    pub fn trace_id(&self) -> TraceId {
+        record_trace_id(&self.record)
+    }
+
+    /// The span the record was written in, if any.
+    pub fn span_id(&self) -> Option<SpanId> {
+        match &self.record {
+            TraceRecord::TraceEvent(_) => None,
+            TraceRecord::SpanLog { span_id, .. } => Some(*span_id),
+        }
+    }
+
+    /// The record's time.
+    pub fn time_unix_nano(&self) -> u64 {
+        match &self.record {
+            TraceRecord::TraceEvent(event) => event.time_unix_nano,
+            TraceRecord::SpanLog { event, .. } => event.time_unix_nano,
+        }
+    }
+}
+
+/// The trace id of a record.
+pub(crate) fn record_trace_id(record: &TraceRecord) -> TraceId {
+    match record {
+        TraceRecord::TraceEvent(event) => event.trace_id,
+        TraceRecord::SpanLog { trace_id, .. } => *trace_id,
+    }
+}
+
+/// What one write holds: spans and trace records, grouped by where they came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteBatch {
+    /// Spans, one group per resource and scope.
+    pub spans: Vec<(Origin, Vec<SpanData>)>,
+    /// Trace events and span logs, one group per resource and scope.
+    pub records: Vec<(Origin, Vec<TraceRecord>)>,
+}
+
+impl WriteBatch {
+    /// The number of spans.
+    pub fn span_count(&self) -> usize {
+        self.spans.iter().map(|(_, spans)| spans.len()).sum()
+    }
+
+    /// The number of records.
+    pub fn record_count(&self) -> usize {
+        self.records.iter().map(|(_, records)| records.len()).sum()
+    }
+
+    /// Whether the batch holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.span_count() == 0 && self.record_count() == 0
+    }
+}
+
+/// Everything stored for one trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceData {
+    /// The trace.
+    pub trace_id: TraceId,
+    /// Its spans, by start time (then span id), each once.
+    pub spans: Vec<StoredSpan>,
+    /// Its trace-level events and span logs, by time.
+    pub records: Vec<StoredRecord>,
+}
+
+impl TraceData {
+    /// The trace-level events (records without a span).
+    pub fn trace_events(&self) -> impl Iterator<Item = (&Origin, &TraceEvent)> {
+        self.records.iter().filter_map(|stored| match &stored.record {
+            TraceRecord::TraceEvent(event) => Some((&stored.origin, event)),
+            TraceRecord::SpanLog { .. } => None,
+        })
+    }
+
+    /// The log lines of one span, by time.
+    pub fn span_logs(&self, span_id: SpanId) -> impl Iterator<Item = &Event> {
+        self.records.iter().filter_map(move |stored| match &stored.record {
+            TraceRecord::SpanLog { span_id: id, event, .. } if *id == span_id => Some(event),
+            _ => None,
+        })
+    }
+
+    /// Puts spans and records in their documented order and drops repeated spans.
+    pub(crate) fn normalize(&mut self) {
+        self.spans.sort_by(|a, b| {
+            (a.span.start_time_unix_nano, a.span.span_id.to_bytes())
+                .cmp(&(b.span.start_time_unix_nano, b.span.span_id.to_bytes()))
+        });
+        self.spans.dedup_by(|a, b| a.span.span_id == b.span.span_id);
+        self.records.sort_by_key(StoredRecord::time_unix_nano);
+        self.records.dedup();
+    }
+
+    /// The trace's summary, or `None` if it has no spans.
+    pub fn summary(&self) -> Option<TraceSummary> {
+        summarize(self.trace_id, self.spans.iter().map(|stored| (stored.service(), &stored.span)))
+    }
+}
+
+/// A trace in a list of search results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceSummary {
+    /// The trace.
+    pub trace_id: TraceId,
+    /// The service of the root span (the earliest span without a parent in the trace, or the
+    /// earliest span when none is known).
+    pub root_service: String,
+    /// The name of the root span.
+    pub root_operation: String,
+    /// Whether a span without a parent was found; if not, the root is a stand-in.
+    pub root_found: bool,
+    /// The earliest span start.
+    pub start_unix_nano: u64,
+    /// From the earliest start to the latest end.
+    pub duration_nanos: u64,
+    /// How many spans.
+    pub span_count: u64,
+    /// How many spans have error status.
+    pub error_count: u64,
+    /// Every service in the trace with its span count, by name.
+    pub services: Vec<(String, u64)>,
+}
+
+/// The summary of a trace's spans, or `None` if there are none.
+pub(crate) fn summarize<'a>(
+    trace_id: TraceId,
+    spans: impl IntoIterator<Item = (&'a str, &'a SpanData)>,
+) -> Option<TraceSummary> {
+    let mut start = u64::MAX;
+    let mut end = 0;
+    let mut span_count = 0;
+    let mut error_count = 0;
+    let mut services: BTreeMap<&str, u64> = BTreeMap::new();
+    // The root: (has no parent, earliest start) wins.
+    let mut root: Option<(bool, u64, &str, &str)> = None;
+    for (service, span) in spans {
+        start = start.min(span.start_time_unix_nano);
+        end = end.max(span.end_time_unix_nano).max(span.start_time_unix_nano);
+        span_count += 1;
+        error_count += u64::from(span.status.is_error());
+        *services.entry(service).or_default() += 1;
+        let candidate = (span.parent_span_id.is_none(), span.start_time_unix_nano, service, span.name.as_ref());
+        let better = match root {
+            None => true,
+            Some((is_root, start, ..)) => (candidate.0 && !is_root) || (candidate.0 == is_root && candidate.1 < start),
+        };
+        if better {
+            root = Some(candidate);
+        }
+    }
+    let (root_found, _, root_service, root_operation) = root?;
+    Some(TraceSummary {
+        trace_id,
+        root_service: root_service.to_owned(),
+        root_operation: root_operation.to_owned(),
+        root_found,
+        start_unix_nano: start,
+        duration_nanos: end - start,
+        span_count,
+        error_count,
+        services: services.into_iter().map(|(name, count)| (name.to_owned(), count)).collect(),
+    })
+}
+
+/// What to search for. A trace matches when one of its spans meets every span condition
+/// and the trace overlaps the time range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    /// The span's service.
+    pub service: Option<String>,
+    /// The span's name.
+    pub operation: Option<String>,
+    /// The span's kind.
+    pub kind: Option<SpanKind>,
+    /// Attributes the span (or its resource) has, compared as text: `200` matches the
+    /// integer 200 and the string "200". The key `error` with `true` matches error spans.
+    pub attributes: Vec<(String, String)>,
+    /// Only spans with error status.
+    pub errors_only: bool,
+    /// The span lasted at least this long.
+    pub min_duration_nanos: Option<u64>,
+    /// The span lasted at most this long.
+    pub max_duration_nanos: Option<u64>,
+    /// The span started at or after this time.
+    pub start_unix_nano: u64,
+    /// The span started at or before this time.
+    pub end_unix_nano: u64,
+    /// At most this many traces, newest first.
+    pub limit: usize,
+}
+
+impl Default for SearchQuery {
+    fn default() -> SearchQuery {
+        SearchQuery {
+            service: None,
+            operation: None,
+            kind: None,
+            attributes: Vec::new(),
+            errors_only: false,
+            min_duration_nanos: None,
+            max_duration_nanos: None,
+            start_unix_nano: 0,
+            end_unix_nano: u64::MAX,
+            limit: 20,
+        }
+    }
+}
+
+impl SearchQuery {
+    /// Whether one span meets every span condition.
+    pub fn matches(&self, service: &str, resource: &Resource, span: &SpanData) -> bool {
+        let duration = span.duration_nanos();
+        self.service.as_deref().is_none_or(|wanted| wanted == service)
+            && self.operation.as_deref().is_none_or(|wanted| wanted == span.name.as_ref())
+            && self.kind.is_none_or(|wanted| wanted == span.kind)
+            && (!self.errors_only || span.status.is_error())
+            && self.min_duration_nanos.is_none_or(|min| duration >= min)
+            && self.max_duration_nanos.is_none_or(|max| duration <= max)
+            && (self.start_unix_nano..=self.end_unix_nano).contains(&span.start_time_unix_nano)
+            && self.attributes.iter().all(|(key, value)| has_attribute(resource, span, key, value))
+    }
+}
+
+fn has_attribute(resource: &Resource, span: &SpanData, key: &str, wanted: &str) -> bool {
+    if key == "error" && span.status.is_error() {
+        return wanted == "true";
+    }
+    let found = |attributes: &[clew::KeyValue]| {
+        attributes.iter().any(|attribute| attribute.key.as_ref() == key && value_text_is(&attribute.value, wanted))
+    };
+    found(&span.attributes)
+        || found(resource.attributes())
+        || (key == "span.kind" && span.kind.as_str() == wanted)
+        || (key == "otel.status_code" && span.status.code() == wanted)
+        || (key == crate::LABEL_KEY && span.label.as_deref() == Some(wanted))
+}
+
+/// Whether a value's text form is `wanted`.
+pub(crate) fn value_text_is(value: &Value, wanted: &str) -> bool {
+    match value {
+        Value::String(text) => text.as_ref() == wanted,
+        Value::Bool(flag) => wanted == if *flag { "true" } else { "false" },
+        Value::I64(number) => wanted.parse::<i64>() == Ok(*number),
+        Value::F64(number) => wanted.parse::<f64>() == Ok(*number),
+        other => other.to_string() == wanted,
+    }
+}
+
+/// A service and the name and kind of spans it produced.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Operation {
+    /// The span name.
+    pub name: String,
+    /// The span kind.
+    pub kind: SpanKind,
+}
+
+/// Calls from one service to another, seen as a span of `child` whose parent is a span of
+/// `parent`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// The calling service.
+    pub parent: String,
+    /// The called service.
+    pub child: String,
+    /// How many calls.
+    pub call_count: u64,
+    /// How many of them ended with error status (on the callee's span).
+    pub error_count: u64,
+}
+
+/// Adds up the edges between services of the spans of whole traces.
+#[derive(Debug, Default)]
+pub(crate) struct DependencyCounter {
+    edges: HashMap<(String, String), (u64, u64)>,
+}
+
+impl DependencyCounter {
+    /// Counts the edges of one trace: each span whose parent is in the trace and belongs to
+    /// another service.
+    pub(crate) fn add_trace<'a>(&mut self, spans: &[(&'a str, &'a SpanData)]) {
+        let by_id: HashMap<SpanId, &str> = spans.iter().map(|(service, span)| (span.span_id, *service)).collect();
+        for (service, span) in spans {
+            let Some(parent) = span.parent_span_id.and_then(|id| by_id.get(&id)) else { continue };
+            if parent != service {
+                let entry = self.edges.entry(((*parent).to_owned(), (*service).to_owned())).or_default();
+                entry.0 += 1;
+                entry.1 += u64::from(span.status.is_error());
+            }
+        }
+    }
+
+    /// The edges, by parent then child.
+    pub(crate) fn finish(self) -> Vec<Dependency> {
+        let mut edges: Vec<Dependency> = self
+            .edges
+            .into_iter()
+            .map(|((parent, child), (call_count, error_count))| Dependency { parent, child, call_count, error_count })
+            .collect();
+        edges.sort_by(|a, b| (&a.parent, &a.child).cmp(&(&b.parent, &b.child)));
+        edges
+    }
+}
