@@ -203,3 +203,53 @@ fn unknown_trace_ids_get_404_and_bad_parameters_400_naming_them() {
         assert_eq!(body["parameter"], parameter, "{query}: {body}");
     }
 }
+
+#[test]
+fn spans_past_the_per_trace_limit_are_refused_with_partial_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), |config| config.limits.max_spans_per_trace = 2);
+    let spans = vec![span(21, 1, "one"), span(21, 2, "two"), span(21, 3, "three")];
+    let (status, _, body) =
+        post(&format!("{}/v1/traces", server.otlp_http), &[PROTOBUF], request(spans).encode_to_vec());
+    assert_eq!(status, 200);
+    let partial = ExportTraceServiceResponse::decode(body.as_slice()).unwrap().partial_success.unwrap();
+    assert_eq!(partial.rejected_spans, 1);
+    assert!(partial.error_message.contains("per-trace span limit"), "{}", partial.error_message);
+    let (_, trace) = server.get(&format!("/api/v1/traces/{:032x}", 21));
+    assert_eq!(trace["spans"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_store_that_cannot_keep_up_answers_503_with_retry_after_and_loses_nothing_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), |config| config.head_max_spans = 1);
+    // Blocks cannot be written while a file stands where their directory should be.
+    let blocks = dir.path().join("blocks");
+    std::fs::remove_dir_all(&blocks).unwrap();
+    std::fs::write(&blocks, b"in the way").unwrap();
+    let url = format!("{}/v1/traces", server.otlp_http);
+    let mut accepted = Vec::new();
+    let mut refusal = None;
+    for trace in 100..200 {
+        let (status, headers, body) =
+            post(&url, &[JSON], serde_json::to_vec(&request(vec![span(trace, 1, "x")])).unwrap());
+        match status {
+            200 => accepted.push(trace),
+            503 => {
+                refusal = Some((headers, body));
+                break;
+            }
+            other => panic!("HTTP {other}"),
+        }
+    }
+    let (headers, body) = refusal.expect("the server refuses once the store is full");
+    assert_eq!(headers["retry-after"], "1");
+    assert!(rpc_message(&body).contains("waiting to be written"));
+    std::fs::remove_file(&blocks).unwrap();
+    std::fs::create_dir(&blocks).unwrap();
+    for trace in accepted {
+        assert_eq!(server.get(&format!("/api/v1/traces/{trace:032x}")).0, 200, "trace {trace}");
+    }
+    let (_, metrics) = server.get("/metrics");
+    assert!(metrics.as_str().unwrap().contains("clew_requests_total{protocol=\"otlp_http\",code=\"503\"} 1"));
+}
