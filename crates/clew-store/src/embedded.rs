@@ -75,7 +75,7 @@ impl StoreConfig {
             compaction_max_spans: 20_000_000,
             wal_segment_bytes: 64 << 20,
             zstd_level: 3,
-            row_group_rows: 65_536,
+            row_group_rows: 8_192,
             maintenance_interval: Duration::from_secs(1),
         }
     }

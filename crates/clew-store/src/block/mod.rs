@@ -113,7 +113,7 @@ pub(crate) struct BlockOptions {
 
 impl Default for BlockOptions {
     fn default() -> BlockOptions {
-        BlockOptions { zstd_level: 3, row_group_rows: 65_536 }
+        BlockOptions { zstd_level: 3, row_group_rows: 8_192 }
     }
 }
 
