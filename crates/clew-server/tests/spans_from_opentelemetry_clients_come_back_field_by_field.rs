@@ -78,6 +78,15 @@ fn provider(exporter: opentelemetry_otlp::SpanExporter) -> SdkTracerProvider {
         .build()
 }
 
+fn http_exporter(server: &TestServer, protocol: Protocol) -> opentelemetry_otlp::SpanExporter {
+    opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(protocol)
+        .with_endpoint(format!("{}/v1/traces", server.otlp_http))
+        .build()
+        .unwrap()
+}
+
 fn check(server: &TestServer, trace_id: &str) {
     let (status, trace) = server.get(&format!("/api/v1/traces/{trace_id}"));
     assert_eq!(status, 200, "{trace}");
@@ -143,13 +152,7 @@ fn check(server: &TestServer, trace_id: &str) {
 fn spans_over_http_protobuf_come_back_field_by_field() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(dir.path(), |_| {});
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_protocol(Protocol::HttpBinary)
-        .with_endpoint(format!("{}/v1/traces", server.otlp_http))
-        .build()
-        .unwrap();
-    let provider = provider(exporter);
+    let provider = provider(http_exporter(&server, Protocol::HttpBinary));
     let trace_id = send(&provider);
     provider.shutdown().unwrap();
     check(&server, &trace_id);
@@ -159,13 +162,7 @@ fn spans_over_http_protobuf_come_back_field_by_field() {
 fn spans_over_http_json_come_back_field_by_field() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(dir.path(), |_| {});
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_protocol(Protocol::HttpJson)
-        .with_endpoint(format!("{}/v1/traces", server.otlp_http))
-        .build()
-        .unwrap();
-    let provider = provider(exporter);
+    let provider = provider(http_exporter(&server, Protocol::HttpJson));
     let trace_id = send(&provider);
     provider.shutdown().unwrap();
     check(&server, &trace_id);
@@ -202,13 +199,7 @@ fn spans_over_grpc_come_back_field_by_field() {
 fn spans_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(dir.path(), |_| {});
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_protocol(Protocol::HttpBinary)
-        .with_endpoint(format!("{}/v1/traces", server.otlp_http))
-        .build()
-        .unwrap();
-    let provider = provider(exporter);
+    let provider = provider(http_exporter(&server, Protocol::HttpBinary));
     let trace_id = send(&provider);
     provider.shutdown().unwrap();
     server.stop();

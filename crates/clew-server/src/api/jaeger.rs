@@ -38,6 +38,15 @@ fn envelope_response(result: Result<(Json, usize), ApiError>) -> Response {
     }
 }
 
+fn required(params: &[(String, String)], name: &str) -> Result<String, ApiError> {
+    params
+        .iter()
+        .rev()
+        .find(|(key, value)| key == name && !value.is_empty())
+        .map(|(_, value)| value.clone())
+        .ok_or_else(|| ApiError::bad_parameter(name, "is required".into()))
+}
+
 fn param_error(error: jaeger::ParamError) -> ApiError {
     ApiError::bad_parameter(&error.parameter, error.message)
 }
@@ -64,12 +73,7 @@ async fn service_operations(State(query): State<Query>, Path(service): Path<Stri
 async fn operations(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
     let result = async {
         let params = pairs(raw.as_deref());
-        let service = params
-            .iter()
-            .find(|(key, _)| key == "service")
-            .map(|(_, value)| value.clone())
-            .filter(|service| !service.is_empty())
-            .ok_or_else(|| ApiError::bad_parameter("service", "is required".into()))?;
+        let service = required(&params, "service")?;
         let kind = match params.iter().find(|(key, _)| key == "spanKind").map(|(_, value)| value.as_str()) {
             None | Some("") => None,
             Some(kind) => Some(SpanKind::parse(kind).ok_or_else(|| {
@@ -141,12 +145,7 @@ async fn v3_services(State(query): State<Query>) -> Response {
 async fn v3_operations(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
     let result = async {
         let params = pairs(raw.as_deref());
-        let service = params
-            .iter()
-            .find(|(key, _)| key == "service")
-            .map(|(_, value)| value.clone())
-            .filter(|service| !service.is_empty())
-            .ok_or_else(|| ApiError::bad_parameter("service", "is required".into()))?;
+        let service = required(&params, "service")?;
         let kind = params.iter().find(|(key, _)| key == "span_kind").map(|(_, value)| value.clone());
         let mut operations = query.run("jaeger_v3", move |store| store.operations(&service)).await?;
         if let Some(kind) = kind.filter(|kind| !kind.is_empty()) {
