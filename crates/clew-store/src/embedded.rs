@@ -417,6 +417,10 @@ impl Inner {
             {
                 continue;
             }
+            if query.attributes.is_empty() {
+                block.matching_traces(query, &mut found)?;
+                continue;
+            }
             block.for_each_trace(&mut |trace_id, spans| {
                 let matched =
                     spans.iter().any(|stored| query.matches(stored.service(), &stored.origin.resource, &stored.span));

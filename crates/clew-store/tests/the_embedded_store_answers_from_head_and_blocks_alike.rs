@@ -80,9 +80,9 @@ fn config(dir: &std::path::Path) -> StoreConfig {
     config
 }
 
-/// Trace ids of a search of everything, of errors at checkout; services; checkout's
-/// operations; dependencies; records of trace 2.
-type Answers = (Vec<u128>, Vec<u128>, Vec<String>, Vec<Operation>, Vec<Dependency>, usize);
+/// Trace ids of a search of everything, of errors at checkout, of errors by attribute;
+/// services; checkout's operations; dependencies; records of trace 2.
+type Answers = (Vec<u128>, Vec<u128>, Vec<u128>, Vec<String>, Vec<Operation>, Vec<Dependency>, usize);
 
 fn answers(store: &dyn Store, base: u64) -> Answers {
     let all = store.search(&SearchQuery { start_unix_nano: 0, limit: 100, ..SearchQuery::default() }).unwrap();
@@ -94,6 +94,14 @@ fn answers(store: &dyn Store, base: u64) -> Answers {
             ..SearchQuery::default()
         })
         .unwrap();
+    let by_attribute = store
+        .search(&SearchQuery {
+            start_unix_nano: 0,
+            errors_only: true,
+            attributes: vec![("tenant".into(), "acme".into()), ("http.response.status_code".into(), "200".into())],
+            ..SearchQuery::default()
+        })
+        .unwrap();
     let trace = store.trace(TraceId::from_u128(2)).unwrap().unwrap();
     assert_eq!(trace.spans.len(), 2);
     assert_eq!(trace.trace_events().count(), 1);
@@ -101,6 +109,7 @@ fn answers(store: &dyn Store, base: u64) -> Answers {
     (
         all.iter().map(|summary| summary.trace_id.to_u128()).collect(),
         errors.iter().map(|summary| summary.trace_id.to_u128()).collect(),
+        by_attribute.iter().map(|summary| summary.trace_id.to_u128()).collect(),
         store.services().unwrap(),
         store.operations("checkout").unwrap(),
         store.dependencies(base - 1, now()).unwrap(),
@@ -119,10 +128,11 @@ fn answers_are_the_same_from_the_head_from_blocks_after_compaction_and_after_a_r
     let expected = answers(&store, base);
     assert_eq!(expected.0, [4, 3, 2, 1], "newest first");
     assert_eq!(expected.1, [3]);
-    assert_eq!(expected.2, ["checkout", "frontend"]);
-    assert_eq!(expected.3, [Operation { name: "POST /orders".into(), kind: SpanKind::Client }]);
+    assert_eq!(expected.2, [3]);
+    assert_eq!(expected.3, ["checkout", "frontend"]);
+    assert_eq!(expected.4, [Operation { name: "POST /orders".into(), kind: SpanKind::Client }]);
     assert_eq!(
-        expected.4,
+        expected.5,
         [Dependency { parent: "frontend".into(), child: "checkout".into(), call_count: 4, error_count: 1 }]
     );
 

@@ -254,6 +254,17 @@ impl Block {
         read::for_each_trace(self, f)
     }
 
+    /// Adds to `found` the traces with a span that meets the conditions of `query` (which
+    /// must have no attribute conditions), with their earliest start here, reading only the
+    /// columns those conditions need.
+    pub(crate) fn matching_traces(
+        &self,
+        query: &crate::model::SearchQuery,
+        found: &mut std::collections::HashMap<clew::TraceId, u64>,
+    ) -> Result<(), StoreError> {
+        read::matching_traces(self, query, found)
+    }
+
     /// All records of the block, in file order.
     pub(crate) fn read_records(&self) -> Result<Vec<StoredRecord>, StoreError> {
         read::all_records(self)

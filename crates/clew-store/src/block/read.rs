@@ -3,14 +3,20 @@
 use std::fs::File;
 use std::path::Path;
 
+use std::collections::HashMap;
+
 use arrow_array::RecordBatch;
-use clew::TraceId;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{UInt8Type, UInt64Type};
+use clew::{Status, TraceId};
+use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 
 use super::decode::{Decoder, RecordColumns, SpanColumns};
+use super::schema::{kind_code, status_code};
 use super::{Block, RECORDS_FILE, SPANS_FILE, block_error, guarded};
 use crate::StoreError;
-use crate::model::{StoredRecord, StoredSpan};
+use crate::model::{SearchQuery, StoredRecord, StoredSpan};
 
 /// The spans of one trace.
 pub(super) fn trace_spans(block: &Block, trace_id: TraceId) -> Result<Vec<StoredSpan>, StoreError> {
@@ -18,7 +24,7 @@ pub(super) fn trace_spans(block: &Block, trace_id: TraceId) -> Result<Vec<Stored
     let mut decoder = Decoder::default();
     let mut spans = Vec::new();
     let file = ParquetFile::spans(block);
-    file.read(Some(trace_id), |batch| {
+    file.read(Some(trace_id), None, |batch| {
         let columns = SpanColumns::new(batch)?;
         for row in 0..batch.num_rows() {
             if columns.is_of_trace(row, &wanted) {
@@ -36,7 +42,7 @@ pub(super) fn trace_records(block: &Block, trace_id: TraceId) -> Result<Vec<Stor
     let mut decoder = Decoder::default();
     let mut records = Vec::new();
     let file = ParquetFile::records(block);
-    file.read(Some(trace_id), |batch| {
+    file.read(Some(trace_id), None, |batch| {
         let columns = RecordColumns::new(batch)?;
         for row in 0..batch.num_rows() {
             if columns.is_of_trace(row, &wanted) {
@@ -53,7 +59,7 @@ pub(super) fn all_records(block: &Block) -> Result<Vec<StoredRecord>, StoreError
     let mut decoder = Decoder::default();
     let mut records = Vec::new();
     let file = ParquetFile::records(block);
-    file.read(None, |batch| {
+    file.read(None, None, |batch| {
         let columns = RecordColumns::new(batch)?;
         for row in 0..batch.num_rows() {
             records.push(columns.record(row, &mut decoder)?);
@@ -72,7 +78,7 @@ pub(super) fn for_each_trace(
     let mut current: Option<(TraceId, Vec<StoredSpan>)> = None;
     let file = ParquetFile::spans(block);
     let mut failure = None;
-    let read = file.read(None, |batch| {
+    let read = file.read(None, None, |batch| {
         let columns = SpanColumns::new(batch)?;
         for row in 0..batch.num_rows() {
             let span = columns.span(row, &mut decoder)?;
@@ -98,6 +104,64 @@ pub(super) fn for_each_trace(
         Some((id, spans)) => f(id, spans),
         None => Ok(()),
     }
+}
+
+/// The columns a search without attribute conditions needs.
+const SEARCH_COLUMNS: [&str; 7] =
+    ["trace_id", "start_time_unix_nano", "end_time_unix_nano", "service", "name", "kind", "status_code"];
+
+/// Adds to `found` the traces with a span that meets `query`'s conditions, with the
+/// earliest span start of each in this block, reading only [`SEARCH_COLUMNS`]. The query
+/// must have no attribute conditions (those need the attribute lists).
+pub(super) fn matching_traces(
+    block: &Block,
+    query: &SearchQuery,
+    found: &mut HashMap<TraceId, u64>,
+) -> Result<(), StoreError> {
+    debug_assert!(query.attributes.is_empty());
+    // The trace being read: its id, earliest start, and whether a span matched.
+    let mut current: Option<([u8; 16], u64, bool)> = None;
+    let finish = |trace: Option<([u8; 16], u64, bool)>, found: &mut HashMap<TraceId, u64>| {
+        if let Some((id, start, true)) = trace {
+            let known = found.entry(TraceId::from_bytes(id)).or_insert(start);
+            *known = (*known).min(start);
+        }
+    };
+    let file = ParquetFile::spans(block);
+    file.read(None, Some(&SEARCH_COLUMNS), |batch| {
+        let column = |name: &str| batch.column_by_name(name).ok_or_else(|| format!("no column {name}"));
+        let trace_ids = column("trace_id")?.as_fixed_size_binary_opt().ok_or("trace_id is not fixed-size binary")?;
+        let starts = column("start_time_unix_nano")?.as_primitive_opt::<UInt64Type>().ok_or("bad start column")?;
+        let ends = column("end_time_unix_nano")?.as_primitive_opt::<UInt64Type>().ok_or("bad end column")?;
+        let services = column("service")?.as_string_opt::<i32>().ok_or("service is not text")?;
+        let names = column("name")?.as_string_opt::<i32>().ok_or("name is not text")?;
+        let kinds = column("kind")?.as_primitive_opt::<UInt8Type>().ok_or("bad kind column")?;
+        let statuses = column("status_code")?.as_primitive_opt::<UInt8Type>().ok_or("bad status column")?;
+        let kind_code = query.kind.map(kind_code);
+        let error_code = status_code(&Status::error(""));
+        for row in 0..batch.num_rows() {
+            let id: [u8; 16] = trace_ids.value(row).try_into().map_err(|_| "a trace id is not 16 bytes")?;
+            let start = starts.value(row);
+            let duration = ends.value(row).saturating_sub(start);
+            let matches = query.service.as_deref().is_none_or(|wanted| wanted == services.value(row))
+                && query.operation.as_deref().is_none_or(|wanted| wanted == names.value(row))
+                && kind_code.is_none_or(|wanted| wanted == kinds.value(row))
+                && (!query.errors_only || statuses.value(row) == error_code)
+                && query.min_duration_nanos.is_none_or(|min| duration >= min)
+                && query.max_duration_nanos.is_none_or(|max| duration <= max)
+                && (query.start_unix_nano..=query.end_unix_nano).contains(&start);
+            match &mut current {
+                Some((current_id, earliest, matched)) if *current_id == id => {
+                    *earliest = (*earliest).min(start);
+                    *matched |= matches;
+                }
+                _ => finish(current.replace((id, start, matches)), found),
+            }
+        }
+        Ok(())
+    })?;
+    finish(current, found);
+    Ok(())
 }
 
 /// The row groups of `spans.parquet` that a lookup of `trace_id` reads.
@@ -131,14 +195,19 @@ impl<'a> ParquetFile<'a> {
     }
 
     /// Calls `each` with every batch of the file, or only of the row groups that may hold
-    /// `trace_id`.
+    /// `trace_id`; with `columns`, the batches hold only those (top-level) columns.
     fn read(
         &self,
         trace_id: Option<TraceId>,
+        columns: Option<&[&str]>,
         mut each: impl FnMut(&RecordBatch) -> Result<(), String>,
     ) -> Result<(), StoreError> {
         let file = File::open(self.dir.join(self.name)).map_err(|error| self.error(error))?;
         let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone());
+        if let Some(columns) = columns {
+            let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+            builder = builder.with_projection(mask);
+        }
         if let Some(trace_id) = trace_id {
             let row_groups = self.row_groups_with(&builder, trace_id)?;
             if row_groups.is_empty() {
