@@ -17,6 +17,9 @@ use clew_otlp::opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServ
 use clew_store::{Dependency, Operation, SearchQuery, TraceData};
 use serde_json::{Value as Json, json};
 
+/// How far back a search looks when it gives no start, as jaeger-query: 48 hours.
+const DEFAULT_LOOKBACK_NANOS: u64 = 48 * 3_600_000_000_000;
+
 /// An error in a Jaeger envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct JaegerError {
@@ -269,7 +272,7 @@ fn micros_param(params: &[(String, String)], name: &str) -> Result<Option<u64>, 
 
 /// The search of jaeger-query's `/api/traces`: `service`, `operation`, `tags` (a JSON
 /// object, repeatable) and `tag` (`key:value`, repeatable), `start`/`end` (µs; end
-/// defaults to now, start to end minus `lookback`, itself an hour by default),
+/// defaults to now, start to end minus `lookback`, itself 48 hours by default),
 /// `minDuration`/`maxDuration` (Go durations), `limit` (default 100, as jaeger-query's),
 /// `spanKind`.
 pub(crate) fn parse_search(params: &[(String, String)], now_unix_nano: u64) -> Result<SearchQuery, ParamError> {
@@ -298,7 +301,8 @@ pub(crate) fn parse_search(params: &[(String, String)], now_unix_nano: u64) -> R
     }
     query.end_unix_nano = micros_param(params, "end")?.unwrap_or(now_unix_nano);
     let lookback = match last(params, "lookback") {
-        None | Some("custom") => 3_600_000_000_000,
+        // jaeger-query's default lookback when `start` is missing: two days.
+        None | Some("custom") => DEFAULT_LOOKBACK_NANOS,
         Some(text) => parse_go_duration(text)
             .or_else(|_| crate::config::parse_lookback(text))
             .map_err(|message| bad("lookback", message))?,
@@ -460,7 +464,7 @@ pub(crate) fn parse_rfc3339(text: &str) -> Result<u64, String> {
 
 /// The search of `/api/v3/traces`: `query.service_name`, `query.operation_name`,
 /// `query.attributes` (a JSON object, or repeated `key:value`), `query.start_time_min` and
-/// `query.start_time_max` (RFC 3339), `query.duration_min`/`query.duration_max` (`1.5s`),
+/// `query.start_time_max` (RFC 3339; by default the 48 hours before now), `query.duration_min`/`query.duration_max` (`1.5s`),
 /// `query.search_depth` (the limit, default 20).
 pub(crate) fn parse_v3_query(params: &[(String, String)], now_unix_nano: u64) -> Result<SearchQuery, ParamError> {
     let mut query = SearchQuery {
@@ -489,7 +493,7 @@ pub(crate) fn parse_v3_query(params: &[(String, String)], now_unix_nano: u64) ->
     };
     query.start_unix_nano = match last(params, "query.start_time_min") {
         Some(text) => parse_rfc3339(text).map_err(|message| bad("query.start_time_min", message))?,
-        None => query.end_unix_nano.saturating_sub(3_600_000_000_000),
+        None => query.end_unix_nano.saturating_sub(DEFAULT_LOOKBACK_NANOS),
     };
     for (name, slot) in
         [("query.duration_min", &mut query.min_duration_nanos), ("query.duration_max", &mut query.max_duration_nanos)]
@@ -731,6 +735,8 @@ mod tests {
         assert_eq!((query.min_duration_nanos, query.max_duration_nanos), (Some(1_500_000), Some(1_000_000_000)));
         assert_eq!((query.limit, query.kind), (7, Some(SpanKind::Server)));
 
+        let bare = parse_search(&params(&[]), 100 * 3_600_000_000_000).unwrap();
+        assert_eq!(bare.start_unix_nano, 52 * 3_600_000_000_000, "two days back, as jaeger-query");
         let defaults = parse_search(&params(&[("lookback", "2h")]), 10 * 3_600_000_000_000).unwrap();
         assert_eq!(
             (defaults.start_unix_nano, defaults.end_unix_nano, defaults.limit),
