@@ -29,7 +29,8 @@ use clew::{SpanData, TraceId};
 use crate::block::{Block, BlockOptions, Lineage};
 use crate::head::Head;
 use crate::model::{
-    Dependency, DependencyCounter, Operation, SearchQuery, StoredSpan, TraceData, TraceSummary, WriteBatch,
+    Dependency, DependencyCounter, Operation, PartialSummary, SearchQuery, StoredSpan, TraceData, TraceSummary,
+    WriteBatch,
 };
 use crate::wal::{Damage, Wal, WalConfig};
 use crate::{Store, StoreError, StoreStats, codec, io_error};
@@ -409,7 +410,8 @@ impl Inner {
     fn search(&self, query: &SearchQuery) -> Result<Vec<TraceSummary>, StoreError> {
         let mut found: HashMap<TraceId, u64> = HashMap::new();
         self.for_each_head(|head| head.matching_traces(query, &mut found));
-        for block in self.blocks() {
+        let blocks = self.blocks();
+        for block in &blocks {
             let meta = block.meta();
             if meta.min_start_unix_nano > query.end_unix_nano
                 || meta.max_end_unix_nano < query.start_unix_nano
@@ -417,20 +419,7 @@ impl Inner {
             {
                 continue;
             }
-            if query.attributes.is_empty() {
-                block.matching_traces(query, &mut found)?;
-                continue;
-            }
-            block.for_each_trace(&mut |trace_id, spans| {
-                let matched =
-                    spans.iter().any(|stored| query.matches(stored.service(), &stored.origin.resource, &stored.span));
-                if matched {
-                    let start = spans.iter().map(|stored| stored.span.start_time_unix_nano).min().unwrap_or(0);
-                    let known = found.entry(trace_id).or_insert(start);
-                    *known = (*known).min(start);
-                }
-                Ok(())
-            })?;
+            block.matching_traces(query, &mut found)?;
         }
         let mut candidates: Vec<(u64, TraceId)> =
             found.into_iter().map(|(trace_id, start)| (start, trace_id)).collect();
@@ -438,9 +427,14 @@ impl Inner {
         candidates.truncate(query.limit);
         let mut summaries = Vec::with_capacity(candidates.len());
         for (_, trace_id) in candidates {
-            if let Some(summary) = self.trace(trace_id)?.and_then(|trace| trace.summary()) {
-                summaries.push(summary);
+            let mut summary = PartialSummary::default();
+            self.for_each_head(|head| summary.merge(head.summary(trace_id)));
+            for block in &blocks {
+                if let Some(part) = block.trace_summary(trace_id) {
+                    summary.merge(part);
+                }
             }
+            summaries.extend(summary.finish(trace_id));
         }
         summaries.sort_by_key(|summary| std::cmp::Reverse((summary.start_unix_nano, summary.trace_id)));
         Ok(summaries)

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clew::{SpanData, TraceId, Value};
 
-use crate::model::{Operation, SearchQuery, StoredRecord, StoredSpan, WriteBatch, record_trace_id};
+use crate::model::{Operation, PartialSummary, SearchQuery, StoredRecord, StoredSpan, WriteBatch, record_trace_id};
 
 /// What the head holds of one trace.
 #[derive(Debug, Default)]
@@ -89,6 +89,16 @@ impl Head {
             entry.spans.iter().map(|&index| self.spans[index as usize].clone()).collect(),
             entry.records.iter().map(|&index| self.records[index as usize].clone()).collect(),
         )
+    }
+
+    /// What the head's spans say about a trace.
+    pub(crate) fn summary(&self, trace_id: TraceId) -> PartialSummary {
+        let mut summary = PartialSummary::default();
+        for &index in self.traces.get(&trace_id).map(|entry| entry.spans.as_slice()).unwrap_or_default() {
+            let stored = &self.spans[index as usize];
+            summary.add_span(stored.service(), &stored.span);
+        }
+        summary
     }
 
     /// Calls `f` with the spans of every trace that has any.

@@ -86,6 +86,9 @@ type Answers = (Vec<u128>, Vec<u128>, Vec<u128>, Vec<String>, Vec<Operation>, Ve
 
 fn answers(store: &dyn Store, base: u64) -> Answers {
     let all = store.search(&SearchQuery { start_unix_nano: 0, limit: 100, ..SearchQuery::default() }).unwrap();
+    for summary in &all {
+        assert_eq!(Some(summary), store.trace(summary.trace_id).unwrap().unwrap().summary().as_ref());
+    }
     let errors = store
         .search(&SearchQuery {
             start_unix_nano: 0,
@@ -170,6 +173,32 @@ fn answers_are_the_same_from_the_head_from_blocks_after_compaction_and_after_a_r
         (3, "GET /checkout", "frontend")
     );
     drop(store);
+}
+
+#[test]
+fn a_trace_split_between_blocks_and_the_head_is_summed_up_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = now() - 60_000_000_000;
+    let (store, _) = EmbeddedStore::open(config(dir.path())).unwrap();
+    let batch = order(3, base);
+    let (frontend, checkout) = (batch.spans[0].clone(), batch.spans[1].clone());
+    // The child (with the error) first, in one block; the root in another; a late span in the head.
+    store.write(WriteBatch { spans: vec![checkout], records: Vec::new() }).unwrap();
+    store.flush().unwrap();
+    store.write(WriteBatch { spans: vec![frontend], records: Vec::new() }).unwrap();
+    store.flush().unwrap();
+    let late = span(3, 9, Some(2), "audit", base + 500_000_000, 700);
+    store.write(WriteBatch { spans: vec![(origin("audit"), vec![late])], records: Vec::new() }).unwrap();
+
+    let found = store.search(&SearchQuery { start_unix_nano: 0, ..SearchQuery::default() }).unwrap();
+    assert_eq!(found.len(), 1);
+    let summary = &found[0];
+    assert_eq!(Some(summary), store.trace(TraceId::from_u128(3)).unwrap().unwrap().summary().as_ref());
+    assert_eq!((summary.root_service.as_str(), summary.root_operation.as_str()), ("frontend", "GET /checkout"));
+    assert_eq!((summary.span_count, summary.error_count), (3, 1));
+    assert_eq!(summary.start_unix_nano, base);
+    assert_eq!(summary.duration_nanos, 500_000_000 + 700_000_000);
+    assert_eq!(summary.services, [("audit".into(), 1), ("checkout".into(), 1), ("frontend".into(), 1)]);
 }
 
 #[test]

@@ -17,7 +17,7 @@ use clew_otlp::TraceRecord;
 
 use super::schema::{self, DEDICATED};
 use super::values;
-use crate::model::{Origin, StoredRecord, StoredSpan};
+use crate::model::{Origin, SearchQuery, StoredRecord, StoredSpan, value_text_is};
 
 /// What rows of one read share: interned names and keys, and one `Arc` per distinct resource.
 #[derive(Debug, Default)]
@@ -472,5 +472,159 @@ impl<'a> RecordColumns<'a> {
         };
         let origin = decoder.origin(&self.resource, self.scope.value(row), row)?;
         Ok(StoredRecord { origin, record })
+    }
+}
+
+/// The columns of `spans.parquet` that a search reads, in one batch: the seven it always
+/// needs, and for attribute conditions the attribute lists, the label and the dedicated
+/// columns of the keys it names.
+pub(super) struct SearchColumns<'a> {
+    pub(super) trace_id: &'a FixedSizeBinaryArray,
+    pub(super) start: &'a PrimitiveArray<UInt64Type>,
+    end: &'a PrimitiveArray<UInt64Type>,
+    service: &'a StringArray,
+    name: &'a StringArray,
+    kind: &'a PrimitiveArray<UInt8Type>,
+    status_code: &'a PrimitiveArray<UInt8Type>,
+    /// Present when the query has attribute conditions.
+    attributes: Option<AttributeColumns<'a>>,
+}
+
+struct AttributeColumns<'a> {
+    label: &'a StringArray,
+    /// The dedicated columns read, by attribute key.
+    dedicated: Vec<(&'static str, DedicatedColumn<'a>)>,
+    attributes: KeyValueColumns<'a>,
+    resource: KeyValueColumns<'a>,
+}
+
+impl<'a> SearchColumns<'a> {
+    /// The columns a search for `query` reads.
+    pub(super) fn names(query: &SearchQuery) -> Vec<&'static str> {
+        let mut names =
+            vec!["trace_id", "start_time_unix_nano", "end_time_unix_nano", "service", "name", "kind", "status_code"];
+        if !query.attributes.is_empty() {
+            names.extend(["label", "attributes", "resource"]);
+            for dedicated in DEDICATED {
+                if query.attributes.iter().any(|(key, _)| key == dedicated.key) {
+                    names.push(dedicated.column);
+                }
+            }
+        }
+        names
+    }
+
+    pub(super) fn new(batch: &'a RecordBatch, query: &SearchQuery) -> Result<SearchColumns<'a>, String> {
+        let attributes = if query.attributes.is_empty() {
+            None
+        } else {
+            let mut dedicated = Vec::new();
+            for column_of in DEDICATED {
+                if query.attributes.iter().any(|(key, _)| key == column_of.key) {
+                    let array = column(batch, column_of.column)?;
+                    dedicated.push((
+                        column_of.key,
+                        if column_of.integer {
+                            DedicatedColumn::Integer(primitive(array, column_of.column)?)
+                        } else {
+                            DedicatedColumn::Text(strings(array, column_of.column)?)
+                        },
+                    ));
+                }
+            }
+            Some(AttributeColumns {
+                label: strings(column(batch, "label")?, "label")?,
+                dedicated,
+                attributes: KeyValueColumns::new(column(batch, "attributes")?, "attributes")?,
+                resource: KeyValueColumns::new(column(batch, "resource")?, "resource")?,
+            })
+        };
+        Ok(SearchColumns {
+            trace_id: fixed(column(batch, schema::TRACE_ID)?, schema::TRACE_ID)?,
+            start: primitive(column(batch, "start_time_unix_nano")?, "start_time_unix_nano")?,
+            end: primitive(column(batch, "end_time_unix_nano")?, "end_time_unix_nano")?,
+            service: strings(column(batch, "service")?, "service")?,
+            name: strings(column(batch, "name")?, "name")?,
+            kind: primitive(column(batch, "kind")?, "kind")?,
+            status_code: primitive(column(batch, "status_code")?, "status_code")?,
+            attributes,
+        })
+    }
+
+    /// Whether the span in `row` meets every condition of `query`, as
+    /// [`SearchQuery::matches`] decides for a decoded span.
+    pub(super) fn matches(&self, row: usize, query: &SearchQuery) -> Result<bool, String> {
+        let start = self.start.value(row);
+        let duration = self.end.value(row).saturating_sub(start);
+        let error = self.status_code.value(row) == schema::status_code(&Status::error(""));
+        let basic = query.service.as_deref().is_none_or(|wanted| wanted == self.service.value(row))
+            && query.operation.as_deref().is_none_or(|wanted| wanted == self.name.value(row))
+            && query.kind.is_none_or(|wanted| schema::kind_code(wanted) == self.kind.value(row))
+            && (!query.errors_only || error)
+            && query.min_duration_nanos.is_none_or(|min| duration >= min)
+            && query.max_duration_nanos.is_none_or(|max| duration <= max)
+            && (query.start_unix_nano..=query.end_unix_nano).contains(&start);
+        if !basic || query.attributes.is_empty() {
+            return Ok(basic);
+        }
+        let Some(columns) = &self.attributes else { return Err("the attribute columns were not read".into()) };
+        for (key, wanted) in &query.attributes {
+            if key == "error" && error {
+                if wanted == "true" {
+                    continue;
+                }
+                return Ok(false);
+            }
+            let found =
+                columns.dedicated.iter().any(|(dedicated, column)| dedicated == key && column.text_is(row, wanted))
+                    || columns.attributes.has(row, key, wanted)?
+                    || columns.resource.has(row, key, wanted)?
+                    || (key == "span.kind"
+                        && schema::kind_of_code(self.kind.value(row)).is_some_and(|kind| kind.as_str() == wanted))
+                    || (key == "otel.status_code" && status_text(self.status_code.value(row)) == Some(wanted.as_str()))
+                    || (key == crate::LABEL_KEY && optional(columns.label, row) == Some(wanted.as_str()));
+            if !found {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// The text of a status code, as [`Status::code`] gives it.
+fn status_text(code: u8) -> Option<&'static str> {
+    match code {
+        0 => Some(Status::Unset.code()),
+        1 => Some(Status::Ok.code()),
+        2 => Some(Status::error("").code()),
+        _ => None,
+    }
+}
+
+impl DedicatedColumn<'_> {
+    /// Whether the row has a value whose text form is `wanted`.
+    fn text_is(&self, row: usize, wanted: &str) -> bool {
+        match self {
+            DedicatedColumn::Text(array) => optional(array, row) == Some(wanted),
+            DedicatedColumn::Integer(array) => !array.is_null(row) && wanted.parse::<i64>() == Ok(array.value(row)),
+        }
+    }
+}
+
+impl KeyValueColumns<'_> {
+    /// Whether the row's list has an attribute `key` whose value's text form is `wanted`.
+    fn has(&self, row: usize, key: &str, wanted: &str) -> Result<bool, String> {
+        for item in items(self.lists, row)? {
+            if self.keys.value(item) != key {
+                continue;
+            }
+            let (tag, text) = (self.types.value(item), self.values.value(item));
+            let matched =
+                if tag == values::STRING { text == wanted } else { value_text_is(&values::decode(tag, text)?, wanted) };
+            if matched {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 }

@@ -7,12 +7,16 @@
 //! - `records.parquet`: one row per [`StoredRecord`], sorted by (`trace_id`, `time_unix_nano`).
 //! - `meta.json`: the [`BlockMeta`], read when the block is opened.
 //!
+//! An open block keeps its trace table in memory ([`summaries`]).
+//!
 //! Both Parquet files are plain Parquet (written from Arrow arrays, with the Arrow schema
 //! embedded) that DuckDB or pyarrow read as they are: zstd compression (level from
 //! [`BlockOptions`]), dictionary encoding, row groups of [`BlockOptions::row_group_rows`]
-//! rows, page statistics and a bloom filter on `trace_id`, and the sort order declared as
-//! the row groups' sorting columns. A reader looking for one trace skips the row groups
-//! whose `trace_id` min/max leave it out or whose bloom filter rules it out.
+//! rows, page statistics and a bloom filter on `trace_id`, bloom filters on the values of
+//! span and resource attributes (`attributes.list.item.value`, `resource.list.item.value`),
+//! and the sort order declared as the row groups' sorting columns. A reader looking for one
+//! trace skips the row groups whose `trace_id` min/max leave it out or whose bloom filter
+//! rules it out; a search for attribute values skips those whose filters hold neither.
 //!
 //! # Columns of `spans.parquet`
 //!
@@ -78,6 +82,7 @@ mod decode;
 mod encode;
 mod read;
 mod schema;
+mod summaries;
 mod values;
 mod write;
 
@@ -197,12 +202,18 @@ pub(crate) struct Block {
     meta: BlockMeta,
     spans: ArrowReaderMetadata,
     records: ArrowReaderMetadata,
+    traces: summaries::TraceTable,
 }
 
 impl Block {
     /// Opens a finished block: reads `meta.json` and the footers of both Parquet files, and
     /// checks that they agree.
     pub(crate) fn open(dir: &Path) -> Result<Block, StoreError> {
+        Block::open_with(dir, None)
+    }
+
+    /// Opens a finished block whose trace table is known, or built here when `None`.
+    fn open_with(dir: &Path, traces: Option<summaries::TraceTable>) -> Result<Block, StoreError> {
         let meta_path = dir.join(META_FILE);
         let meta_bytes = fs::read(&meta_path).map_err(|error| block_error(dir, format!("{META_FILE}: {error}")))?;
         let meta: BlockMeta =
@@ -210,7 +221,12 @@ impl Block {
         meta.check().map_err(|message| block_error(dir, format!("{META_FILE}: {message}")))?;
         let spans = open_parquet(dir, SPANS_FILE, &schema::spans(), meta.span_count)?;
         let records = open_parquet(dir, RECORDS_FILE, &schema::records(), meta.record_count)?;
-        Ok(Block { dir: dir.to_path_buf(), meta, spans, records })
+        let mut block = Block { dir: dir.to_path_buf(), meta, spans, records, traces: Default::default() };
+        block.traces = match traces {
+            Some(traces) => traces,
+            None => read::trace_table(&block)?,
+        };
+        Ok(block)
     }
 
     /// What `meta.json` says.
@@ -254,15 +270,20 @@ impl Block {
         read::for_each_trace(self, f)
     }
 
-    /// Adds to `found` the traces with a span that meets the conditions of `query` (which
-    /// must have no attribute conditions), with their earliest start here, reading only the
-    /// columns those conditions need.
+    /// Adds to `found` the traces with a span that meets the conditions of `query`, with
+    /// their earliest start here, reading only the columns (and, for attribute conditions,
+    /// the row groups) those conditions need.
     pub(crate) fn matching_traces(
         &self,
         query: &crate::model::SearchQuery,
         found: &mut std::collections::HashMap<clew::TraceId, u64>,
     ) -> Result<(), StoreError> {
         read::matching_traces(self, query, found)
+    }
+
+    /// What the block's spans say about a trace, or `None` if it has none of them.
+    pub(crate) fn trace_summary(&self, trace_id: clew::TraceId) -> Option<crate::model::PartialSummary> {
+        self.traces.get(trace_id)
     }
 
     /// All records of the block, in file order.

@@ -12,8 +12,10 @@ use clew::{Status, TraceId};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 
-use super::decode::{Decoder, RecordColumns, SpanColumns};
-use super::schema::{kind_code, status_code};
+use super::decode::{Decoder, RecordColumns, SearchColumns, SpanColumns};
+use super::schema::{self, DEDICATED, status_code};
+use super::summaries::{SpanFacts, TraceTable, TraceTableBuilder};
+use super::values;
 use super::{Block, RECORDS_FILE, SPANS_FILE, block_error, guarded};
 use crate::StoreError;
 use crate::model::{SearchQuery, StoredRecord, StoredSpan};
@@ -24,7 +26,7 @@ pub(super) fn trace_spans(block: &Block, trace_id: TraceId) -> Result<Vec<Stored
     let mut decoder = Decoder::default();
     let mut spans = Vec::new();
     let file = ParquetFile::spans(block);
-    file.read(Some(trace_id), None, |batch| {
+    file.read(RowGroups::WithTrace(trace_id), None, |batch| {
         let columns = SpanColumns::new(batch)?;
         for row in 0..batch.num_rows() {
             if columns.is_of_trace(row, &wanted) {
@@ -42,7 +44,7 @@ pub(super) fn trace_records(block: &Block, trace_id: TraceId) -> Result<Vec<Stor
     let mut decoder = Decoder::default();
     let mut records = Vec::new();
     let file = ParquetFile::records(block);
-    file.read(Some(trace_id), None, |batch| {
+    file.read(RowGroups::WithTrace(trace_id), None, |batch| {
         let columns = RecordColumns::new(batch)?;
         for row in 0..batch.num_rows() {
             if columns.is_of_trace(row, &wanted) {
@@ -59,7 +61,7 @@ pub(super) fn all_records(block: &Block) -> Result<Vec<StoredRecord>, StoreError
     let mut decoder = Decoder::default();
     let mut records = Vec::new();
     let file = ParquetFile::records(block);
-    file.read(None, None, |batch| {
+    file.read(RowGroups::All, None, |batch| {
         let columns = RecordColumns::new(batch)?;
         for row in 0..batch.num_rows() {
             records.push(columns.record(row, &mut decoder)?);
@@ -78,7 +80,7 @@ pub(super) fn for_each_trace(
     let mut current: Option<(TraceId, Vec<StoredSpan>)> = None;
     let file = ParquetFile::spans(block);
     let mut failure = None;
-    let read = file.read(None, None, |batch| {
+    let read = file.read(RowGroups::All, None, |batch| {
         let columns = SpanColumns::new(batch)?;
         for row in 0..batch.num_rows() {
             let span = columns.span(row, &mut decoder)?;
@@ -106,19 +108,15 @@ pub(super) fn for_each_trace(
     }
 }
 
-/// The columns a search without attribute conditions needs.
-const SEARCH_COLUMNS: [&str; 7] =
-    ["trace_id", "start_time_unix_nano", "end_time_unix_nano", "service", "name", "kind", "status_code"];
-
 /// Adds to `found` the traces with a span that meets `query`'s conditions, with the
-/// earliest span start of each in this block, reading only [`SEARCH_COLUMNS`]. The query
-/// must have no attribute conditions (those need the attribute lists).
+/// earliest span start of each in this block. Reads only the columns the conditions need
+/// ([`SearchColumns::names`]) and, for attribute conditions, only the row groups whose
+/// bloom filters on attribute values do not rule them out.
 pub(super) fn matching_traces(
     block: &Block,
     query: &SearchQuery,
     found: &mut HashMap<TraceId, u64>,
 ) -> Result<(), StoreError> {
-    debug_assert!(query.attributes.is_empty());
     // The trace being read: its id, earliest start, and whether a span matched.
     let mut current: Option<([u8; 16], u64, bool)> = None;
     let finish = |trace: Option<([u8; 16], u64, bool)>, found: &mut HashMap<TraceId, u64>| {
@@ -127,29 +125,20 @@ pub(super) fn matching_traces(
             *known = (*known).min(start);
         }
     };
+    let values: Vec<Vec<String>> = query
+        .attributes
+        .iter()
+        .filter(|(key, _)| !unprunable_key(key))
+        .filter_map(|(_, wanted)| values::texts_matching(wanted))
+        .collect();
+    let row_groups = if values.is_empty() { RowGroups::All } else { RowGroups::WithValues(&values) };
     let file = ParquetFile::spans(block);
-    file.read(None, Some(&SEARCH_COLUMNS), |batch| {
-        let column = |name: &str| batch.column_by_name(name).ok_or_else(|| format!("no column {name}"));
-        let trace_ids = column("trace_id")?.as_fixed_size_binary_opt().ok_or("trace_id is not fixed-size binary")?;
-        let starts = column("start_time_unix_nano")?.as_primitive_opt::<UInt64Type>().ok_or("bad start column")?;
-        let ends = column("end_time_unix_nano")?.as_primitive_opt::<UInt64Type>().ok_or("bad end column")?;
-        let services = column("service")?.as_string_opt::<i32>().ok_or("service is not text")?;
-        let names = column("name")?.as_string_opt::<i32>().ok_or("name is not text")?;
-        let kinds = column("kind")?.as_primitive_opt::<UInt8Type>().ok_or("bad kind column")?;
-        let statuses = column("status_code")?.as_primitive_opt::<UInt8Type>().ok_or("bad status column")?;
-        let kind_code = query.kind.map(kind_code);
-        let error_code = status_code(&Status::error(""));
+    file.read(row_groups, Some(&SearchColumns::names(query)), |batch| {
+        let columns = SearchColumns::new(batch, query)?;
         for row in 0..batch.num_rows() {
-            let id: [u8; 16] = trace_ids.value(row).try_into().map_err(|_| "a trace id is not 16 bytes")?;
-            let start = starts.value(row);
-            let duration = ends.value(row).saturating_sub(start);
-            let matches = query.service.as_deref().is_none_or(|wanted| wanted == services.value(row))
-                && query.operation.as_deref().is_none_or(|wanted| wanted == names.value(row))
-                && kind_code.is_none_or(|wanted| wanted == kinds.value(row))
-                && (!query.errors_only || statuses.value(row) == error_code)
-                && query.min_duration_nanos.is_none_or(|min| duration >= min)
-                && query.max_duration_nanos.is_none_or(|max| duration <= max)
-                && (query.start_unix_nano..=query.end_unix_nano).contains(&start);
+            let id: [u8; 16] = columns.trace_id.value(row).try_into().map_err(|_| "a trace id is not 16 bytes")?;
+            let start = columns.start.value(row);
+            let matches = columns.matches(row, query)?;
             match &mut current {
                 Some((current_id, earliest, matched)) if *current_id == id => {
                     *earliest = (*earliest).min(start);
@@ -164,6 +153,45 @@ pub(super) fn matching_traces(
     Ok(())
 }
 
+/// Whether a condition on `key` can match where no attribute value has its text: the
+/// keys with a column of their own, and those that name a span field.
+fn unprunable_key(key: &str) -> bool {
+    matches!(key, "error" | "span.kind" | "otel.status_code" | crate::LABEL_KEY)
+        || DEDICATED.iter().any(|dedicated| dedicated.key == key)
+}
+
+/// Builds the block's trace table from seven narrow columns of `spans.parquet`.
+pub(super) fn trace_table(block: &Block) -> Result<TraceTable, StoreError> {
+    const COLUMNS: [&str; 7] =
+        ["trace_id", "start_time_unix_nano", "end_time_unix_nano", "parent_span_id", "service", "name", "status_code"];
+    let mut builder = TraceTableBuilder::default();
+    let error_code = status_code(&Status::error(""));
+    ParquetFile::spans(block).read(RowGroups::All, Some(&COLUMNS), |batch| {
+        let column = |name: &str| batch.column_by_name(name).ok_or_else(|| format!("no column {name}"));
+        let trace_ids = column("trace_id")?.as_fixed_size_binary_opt().ok_or("trace_id is not fixed-size binary")?;
+        let starts = column("start_time_unix_nano")?.as_primitive_opt::<UInt64Type>().ok_or("bad start column")?;
+        let ends = column("end_time_unix_nano")?.as_primitive_opt::<UInt64Type>().ok_or("bad end column")?;
+        let parents = column("parent_span_id")?;
+        let services = column("service")?.as_string_opt::<i32>().ok_or("service is not text")?;
+        let names = column("name")?.as_string_opt::<i32>().ok_or("name is not text")?;
+        let statuses = column("status_code")?.as_primitive_opt::<UInt8Type>().ok_or("bad status column")?;
+        for row in 0..batch.num_rows() {
+            let id: [u8; 16] = trace_ids.value(row).try_into().map_err(|_| "a trace id is not 16 bytes")?;
+            builder.push(SpanFacts {
+                trace_id: TraceId::from_bytes(id),
+                service: services.value(row),
+                name: names.value(row),
+                start_unix_nano: starts.value(row),
+                end_unix_nano: ends.value(row),
+                error: statuses.value(row) == error_code,
+                parentless: parents.is_null(row),
+            });
+        }
+        Ok(())
+    })?;
+    Ok(builder.finish())
+}
+
 /// The row groups of `spans.parquet` that a lookup of `trace_id` reads.
 #[cfg(test)]
 pub(super) fn span_row_groups(block: &Block, trace_id: TraceId) -> Result<Vec<usize>, StoreError> {
@@ -171,6 +199,15 @@ pub(super) fn span_row_groups(block: &Block, trace_id: TraceId) -> Result<Vec<us
     let reader = File::open(file.dir.join(file.name)).map_err(|error| file.error(error))?;
     let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, file.metadata.clone());
     file.row_groups_with(&builder, trace_id)
+}
+
+/// The row groups of `spans.parquet` that a search for attribute values reads.
+#[cfg(test)]
+pub(super) fn row_groups_with_values(block: &Block, values: &[Vec<String>]) -> Result<Vec<usize>, StoreError> {
+    let file = ParquetFile::spans(block);
+    let reader = File::open(file.dir.join(file.name)).map_err(|error| file.error(error))?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, file.metadata.clone());
+    file.row_groups_with_values(&builder, values)
 }
 
 /// One of a block's Parquet files.
@@ -194,11 +231,11 @@ impl<'a> ParquetFile<'a> {
         block_error(self.dir, format!("{}: {message}", self.name))
     }
 
-    /// Calls `each` with every batch of the file, or only of the row groups that may hold
-    /// `trace_id`; with `columns`, the batches hold only those (top-level) columns.
+    /// Calls `each` with every batch of the chosen row groups; with `columns`, the batches
+    /// hold only those (top-level) columns.
     fn read(
         &self,
-        trace_id: Option<TraceId>,
+        row_groups: RowGroups<'_>,
         columns: Option<&[&str]>,
         mut each: impl FnMut(&RecordBatch) -> Result<(), String>,
     ) -> Result<(), StoreError> {
@@ -208,12 +245,16 @@ impl<'a> ParquetFile<'a> {
             let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
             builder = builder.with_projection(mask);
         }
-        if let Some(trace_id) = trace_id {
-            let row_groups = self.row_groups_with(&builder, trace_id)?;
-            if row_groups.is_empty() {
+        let chosen = match row_groups {
+            RowGroups::All => None,
+            RowGroups::WithTrace(trace_id) => Some(self.row_groups_with(&builder, trace_id)?),
+            RowGroups::WithValues(values) => Some(self.row_groups_with_values(&builder, values)?),
+        };
+        if let Some(chosen) = chosen {
+            if chosen.is_empty() {
                 return Ok(());
             }
-            builder = builder.with_row_groups(row_groups);
+            builder = builder.with_row_groups(chosen);
         }
         let mut reader = guarded(|| builder.build()).map_err(|message| self.error(message))?;
         while let Some(batch) = guarded(|| reader.next().transpose()).map_err(|message| self.error(message))? {
@@ -249,4 +290,52 @@ impl<'a> ParquetFile<'a> {
         }
         Ok(row_groups)
     }
+
+    /// The row groups where, for each list of texts in `values`, the bloom filters on the
+    /// values of span or resource attributes do not rule out all of them.
+    fn row_groups_with_values(
+        &self,
+        builder: &ParquetRecordBatchReaderBuilder<File>,
+        values: &[Vec<String>],
+    ) -> Result<Vec<usize>, StoreError> {
+        let leaves: Vec<usize> = schema::ATTRIBUTE_VALUE_PATHS
+            .iter()
+            .filter_map(|path| {
+                builder.parquet_schema().columns().iter().position(|column| column.path().string() == *path)
+            })
+            .collect();
+        let mut row_groups = Vec::new();
+        'row_groups: for index in 0..builder.metadata().num_row_groups() {
+            let mut filters = Vec::with_capacity(leaves.len());
+            for &leaf in &leaves {
+                match guarded(|| builder.get_row_group_column_bloom_filter(index, leaf))
+                    .map_err(|message| self.error(message))?
+                {
+                    Some(filter) => filters.push(filter),
+                    // Without a filter nothing can be ruled out.
+                    None => {
+                        row_groups.push(index);
+                        continue 'row_groups;
+                    }
+                }
+            }
+            let possible = values
+                .iter()
+                .all(|texts| texts.iter().any(|text| filters.iter().any(|filter| filter.check(&text.as_str()))));
+            if possible || leaves.len() < schema::ATTRIBUTE_VALUE_PATHS.len() {
+                row_groups.push(index);
+            }
+        }
+        Ok(row_groups)
+    }
+}
+
+/// Which row groups a read visits.
+#[derive(Debug, Clone, Copy)]
+enum RowGroups<'a> {
+    All,
+    /// Those that may hold this trace.
+    WithTrace(TraceId),
+    /// Those that may hold, for each list, one of its texts as an attribute value.
+    WithValues(&'a [Vec<String>]),
 }

@@ -15,6 +15,10 @@ pub(super) const SPAN_ID_BYTES: i32 = 8;
 /// The column both files are sorted by first, carrying statistics and a bloom filter.
 pub(super) const TRACE_ID: &str = "trace_id";
 
+/// The Parquet paths of the attribute value columns of `spans.parquet` that carry a bloom
+/// filter: span attributes, then resource attributes.
+pub(super) const ATTRIBUTE_VALUE_PATHS: [&str; 2] = ["attributes.list.item.value", "resource.list.item.value"];
+
 /// Attribute keys that get a column of their own in `spans.parquet`, with the column's
 /// name and whether it holds integers (`Int64`) rather than text (`Utf8`).
 pub(super) const DEDICATED: [Dedicated; 7] = [

@@ -1,6 +1,6 @@
 //! Tests of writing and reading blocks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use proptest::prelude::*;
 
 use super::{Block, BlockOptions, Lineage, read, remove_temporaries, values};
 use crate::StoreError;
-use crate::model::{Origin, StoredRecord, StoredSpan};
+use crate::model::{Origin, SearchQuery, StoredRecord, StoredSpan};
 
 fn origin(service: &str, scope: &'static str) -> Origin {
     let resource = Resource::new([
@@ -665,4 +665,131 @@ proptest! {
         let (read, _) = block.read_trace(TraceId::from_u128(3)).unwrap();
         prop_assert_eq!(read, spans);
     }
+}
+
+/// Spans of 60 traces of 4 spans over 3 services, with attributes of every type, some in
+/// the dedicated columns, some repeated, and some errors.
+fn search_sample() -> Vec<StoredSpan> {
+    let mut spans = Vec::new();
+    for trace in 0..60_u128 {
+        for index in 0..4_u64 {
+            let service = ["frontend", "cart", "payment"][((trace as u64 + index) % 3) as usize];
+            let mut span = span(trace + 1, index + 1, 1_000 * trace as u64 + 10 * index);
+            span.parent_span_id = (index > 0).then(|| SpanId::from_u64(index));
+            span.name = ["GET /", "add", "charge", "notify"][index as usize].into();
+            span.kind = [SpanKind::Server, SpanKind::Internal, SpanKind::Client, SpanKind::Producer][index as usize];
+            span.end_time_unix_nano = span.start_time_unix_nano + 5 * (trace as u64 % 7 + index);
+            span.status = if trace % 5 == 0 && index == 2 { Status::error("declined") } else { Status::Unset };
+            span.label = (index == 3).then(|| "STEP".into());
+            span.attributes = vec![
+                KeyValue::new("user.id", format!("user-{}", trace % 17)),
+                KeyValue::new("retry.count", (trace % 3) as i64),
+                KeyValue::new("ratio", (trace % 4) as f64 / 2.0),
+                KeyValue::new("cached", trace % 2 == 0),
+                KeyValue::new("http.response.status_code", if trace % 5 == 0 { 500_i64 } else { 200 }),
+                KeyValue::new("http.route", format!("/items/{}", trace % 3)),
+                KeyValue::new("tags", Value::StringArray(vec!["a".into(), format!("t{}", trace % 2).into()])),
+            ];
+            if trace % 4 == 1 {
+                span.attributes.push(KeyValue::new("http.route", "/second"));
+            }
+            spans.push(StoredSpan { origin: origin(service, "scope"), span });
+        }
+    }
+    spans
+}
+
+fn search_queries() -> Vec<SearchQuery> {
+    let with = |attributes: &[(&str, &str)]| SearchQuery {
+        attributes: attributes.iter().map(|(key, value)| ((*key).to_owned(), (*value).to_owned())).collect(),
+        limit: 1_000,
+        ..SearchQuery::default()
+    };
+    let mut queries = vec![
+        SearchQuery { service: Some("cart".into()), operation: Some("charge".into()), ..with(&[]) },
+        SearchQuery { kind: Some(SpanKind::Client), min_duration_nanos: Some(20), ..with(&[]) },
+        SearchQuery { errors_only: true, ..with(&[]) },
+        SearchQuery { max_duration_nanos: Some(10), start_unix_nano: 20_000, end_unix_nano: 40_000, ..with(&[]) },
+        SearchQuery { service: Some("payment".into()), ..with(&[("user.id", "user-3")]) },
+    ];
+    for attributes in [
+        &[("user.id", "user-5")][..],
+        &[("user.id", "user-5"), ("retry.count", "2")],
+        &[("retry.count", "02")],
+        &[("ratio", "1.5")],
+        &[("ratio", "1")],
+        &[("cached", "true")],
+        &[("http.response.status_code", "500")],
+        &[("http.route", "/second")],
+        &[("http.route", "/items/2")],
+        &[("tags", "[\"a\",\"t1\"]")],
+        &[("error", "true")],
+        &[("error", "false"), ("user.id", "user-0")],
+        &[("span.kind", "producer")],
+        &[("otel.status_code", "error")],
+        &[(crate::LABEL_KEY, "STEP")],
+        &[("service.name", "cart")],
+        &[("user.id", "nobody")],
+    ] {
+        queries.push(with(attributes));
+    }
+    queries
+}
+
+#[test]
+fn a_search_over_columns_finds_what_matching_decoded_spans_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let spans = search_sample();
+    // Small row groups, so that the bloom filters have row groups to rule out.
+    let block = write(dir.path(), &spans, &[], 16);
+    for query in search_queries() {
+        let mut expected: HashMap<TraceId, u64> = HashMap::new();
+        for (trace_id, spans) in by_trace(&spans) {
+            if spans.iter().any(|stored| query.matches(stored.service(), &stored.origin.resource, &stored.span)) {
+                expected.insert(trace_id, spans.iter().map(|stored| stored.span.start_time_unix_nano).min().unwrap());
+            }
+        }
+        let mut found = HashMap::new();
+        block.matching_traces(&query, &mut found).unwrap();
+        assert_eq!(found, expected, "{query:?}");
+        let finds_nothing = query.attributes.iter().any(|(_, value)| value == "nobody" || value == "false");
+        assert_eq!(found.is_empty(), finds_nothing, "{query:?}");
+    }
+}
+
+#[test]
+fn bloom_filters_on_attribute_values_rule_out_row_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let block = write(dir.path(), &search_sample(), &[], 16);
+    let groups = |texts: &[&str]| {
+        let values = vec![texts.iter().map(|text| (*text).to_owned()).collect::<Vec<_>>()];
+        read::row_groups_with_values(&block, &values).unwrap()
+    };
+    let users: Vec<String> = (0..17).map(|user| format!("user-{user}")).collect();
+    let all = groups(&users.iter().map(String::as_str).collect::<Vec<_>>()).len();
+    assert_eq!(all, 15, "240 spans in row groups of 16");
+    let user_5 = groups(&["user-5"]);
+    // Traces 5, 22, 39 and 56 have user-5: one row group each (a trace's 4 spans are in one).
+    assert!(!user_5.is_empty() && user_5.len() <= 6, "{user_5:?}");
+    assert!(groups(&["nobody"]).len() <= 2, "a false positive now and then, not more");
+    // A resource attribute's value is found through its own filter.
+    assert_eq!(groups(&["cart"]).len(), 15);
+}
+
+#[test]
+fn the_trace_table_agrees_with_the_decoded_spans_after_writing_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let spans = search_sample();
+    let written = write(dir.path(), &spans, &[], 16);
+    let reopened = Block::open(written.dir()).unwrap();
+    assert_eq!(reopened.traces.len(), 60);
+    for (trace_id, spans) in by_trace(&spans) {
+        let expected =
+            crate::model::summarize(trace_id, spans.iter().map(|stored| (stored.service(), &stored.span))).unwrap();
+        for block in [&written, &reopened] {
+            let summary = block.trace_summary(trace_id).unwrap().finish(trace_id).unwrap();
+            assert_eq!(summary, expected);
+        }
+    }
+    assert!(reopened.trace_summary(TraceId::from_u128(999)).is_none());
 }

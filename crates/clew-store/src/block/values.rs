@@ -87,6 +87,27 @@ pub(super) fn encode(value: &Value, text: &mut String) -> u8 {
     }
 }
 
+/// The stored texts of the values whose text form a search compares equal to `wanted`
+/// (see `value_text_is`), or `None` when they cannot be listed (arrays). A value `200`
+/// is stored as `200` whether it is a string or an integer, and as `200.0` as a float.
+pub(super) fn texts_matching(wanted: &str) -> Option<Vec<String>> {
+    if wanted.starts_with('[') {
+        return None;
+    }
+    let mut texts = vec![wanted.to_owned()];
+    if let Ok(number) = wanted.parse::<i64>() {
+        texts.push(number.to_string());
+    }
+    if let Ok(number) = wanted.parse::<f64>() {
+        let mut text = String::new();
+        write_f64(number, &mut text);
+        texts.push(text);
+    }
+    texts.sort();
+    texts.dedup();
+    Some(texts)
+}
+
 /// The value of a tag and text, or why they are not one.
 pub(super) fn decode(tag: u8, text: &str) -> Result<Value, String> {
     let value = match tag {

@@ -18,6 +18,7 @@ use parquet::schema::types::ColumnPath;
 
 use super::encode::{record_batch, record_weight, span_batch, span_weight};
 use super::schema;
+use super::summaries::{SpanFacts, TraceTableBuilder};
 use super::{
     Block, BlockMeta, BlockOperation, BlockOptions, FORMAT_VERSION, Lineage, META_FILE, RECORDS_FILE, SPANS_FILE,
     TEMPORARY_PREFIX, block_error,
@@ -57,7 +58,20 @@ impl Block {
             return Err(StoreError::Io { path: final_dir, source: error });
         }
         sync_dir(blocks_dir)?;
-        Block::open(&final_dir)
+        let mut traces = TraceTableBuilder::default();
+        for stored in &spans {
+            let span = &stored.span;
+            traces.push(SpanFacts {
+                trace_id: span.trace_id,
+                service: stored.service(),
+                name: &span.name,
+                start_unix_nano: span.start_time_unix_nano,
+                end_unix_nano: span.end_time_unix_nano,
+                error: span.status.is_error(),
+                parentless: span.parent_span_id.is_none(),
+            });
+        }
+        Block::open_with(&final_dir, Some(traces.finish()))
     }
 }
 
@@ -99,9 +113,16 @@ fn writer_properties(options: &BlockOptions) -> Result<WriterProperties, String>
         .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
         .set_column_statistics_enabled(ColumnPath::from(schema::TRACE_ID), EnabledStatistics::Page)
         .set_column_bloom_filter_enabled(ColumnPath::from(schema::TRACE_ID), true)
+        .set_column_bloom_filter_enabled(nested(schema::ATTRIBUTE_VALUE_PATHS[0]), true)
+        .set_column_bloom_filter_enabled(nested(schema::ATTRIBUTE_VALUE_PATHS[1]), true)
         // trace_id and the time are the first two leaf columns of both files.
         .set_sorting_columns(Some(vec![sorted_by(0), sorted_by(1)]))
         .build())
+}
+
+/// The path of a nested column, written with dots.
+fn nested(path: &str) -> ColumnPath {
+    ColumnPath::new(path.split('.').map(str::to_owned).collect())
 }
 
 /// Writes `rows` as the Parquet file `name` in `dir`, synced; returns its size.
