@@ -182,7 +182,10 @@ fn request(rng: &mut Rng, start: u64) -> Encoded {
 fn patched(encoded: &Encoded, sequence: u64) -> Vec<u8> {
     let mut bytes = encoded.bytes.clone();
     for &offset in &encoded.trace_id_offsets {
-        let high = u64::from_be_bytes(bytes[offset..offset + 8].try_into().unwrap()) ^ sequence.rotate_left(17);
+        // A multiplicative hash, so that the copies of one pooled trace land far apart in
+        // trace-id order (as real traces do) rather than side by side.
+        let high = u64::from_be_bytes(bytes[offset..offset + 8].try_into().unwrap())
+            ^ sequence.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         bytes[offset..offset + 8].copy_from_slice(&high.to_be_bytes());
     }
     bytes

@@ -165,6 +165,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let routes = otlp_grpc::routes(ingest);
     server.tasks.spawn(async move {
         tonic::transport::Server::builder()
+            .layer(tower::util::MapResponseLayer::new(otlp_grpc::oversize_is_resource_exhausted))
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, grpc_stop)
             .await

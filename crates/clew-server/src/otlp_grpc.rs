@@ -2,7 +2,7 @@
 //!
 //! Status codes follow the OTLP specification: OK with `partial_success` when some items
 //! were refused, INVALID_ARGUMENT for undecodable messages (tonic answers those itself),
-//! RESOURCE_EXHAUSTED over the size limit, UNAVAILABLE when the store cannot keep up (the
+//! RESOURCE_EXHAUSTED over the size limit ([`oversize_is_resource_exhausted`]), UNAVAILABLE when the store cannot keep up (the
 //! client retries), INTERNAL when the store fails.
 
 use std::sync::Arc;
@@ -86,4 +86,22 @@ pub(crate) fn routes(ingest: Arc<Ingest>) -> tonic::service::Routes {
     let logs =
         LogsServiceServer::new(receiver).accept_compressed(CompressionEncoding::Gzip).max_decoding_message_size(limit);
     tonic::service::Routes::new(traces).add_service(logs)
+}
+
+/// Turns tonic's answer to a message over the decoding limit, OUT_OF_RANGE, into
+/// RESOURCE_EXHAUSTED, the code gRPC gives a message larger than the receiver accepts; OTLP
+/// clients retry OUT_OF_RANGE, and would send the same message again and again. The
+/// message, which names the limit, is kept. The receivers never answer OUT_OF_RANGE
+/// themselves, and tonic puts a status it answers before calling a handler in the headers
+/// (a trailers-only response), so a look at the headers finds it.
+pub(crate) fn oversize_is_resource_exhausted<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
+    let headers = response.headers_mut();
+    let out_of_range = i32::from(tonic::Code::OutOfRange).to_string();
+    if headers.get("grpc-status").is_some_and(|status| status.as_bytes() == out_of_range.as_bytes()) {
+        let exhausted = i32::from(tonic::Code::ResourceExhausted).to_string();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&exhausted) {
+            headers.insert("grpc-status", value);
+        }
+    }
+    response
 }

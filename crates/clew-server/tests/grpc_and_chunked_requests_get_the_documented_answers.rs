@@ -1,5 +1,6 @@
 //! Requests that arrive in pieces (chunked HTTP bodies) are read whole, and a gRPC
-//! message over the size limit is refused without harm to the next one.
+//! message over the size limit is refused without harm to the next one; a full store answers
+//! UNAVAILABLE.
 
 #![allow(clippy::unwrap_used)]
 
@@ -56,10 +57,43 @@ fn a_grpc_message_over_the_limit_is_refused_and_the_next_one_accepted() {
         let accepted = client.export(request(33, 10)).await.unwrap().into_inner();
         (too_large, accepted)
     });
-    // tonic's own answer, naming the limit.
-    assert_eq!(too_large.code(), tonic::Code::OutOfRange, "{too_large:?}");
+    // Not OUT_OF_RANGE, which OTLP clients retry; the message names the limit.
+    assert_eq!(too_large.code(), tonic::Code::ResourceExhausted, "{too_large:?}");
     assert!(too_large.message().contains("the limit is: 4096 bytes"), "{too_large:?}");
     assert_eq!(accepted.partial_success, None);
     assert_eq!(server.get(&format!("/api/v1/traces/{:032x}", 32)).0, 404);
     assert_eq!(server.get(&format!("/api/v1/traces/{:032x}", 33)).0, 200);
+}
+
+#[test]
+fn a_store_that_cannot_keep_up_answers_unavailable_over_grpc_and_loses_nothing_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), |config| config.head_max_spans = 1);
+    // Blocks cannot be written while a file stands where their directory should be.
+    let blocks = dir.path().join("blocks");
+    std::fs::remove_dir_all(&blocks).unwrap();
+    std::fs::write(&blocks, b"in the way").unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (accepted, refusal) = runtime.block_on(async {
+        let mut client = TraceServiceClient::connect(server.otlp_grpc.clone()).await.unwrap();
+        let mut accepted = Vec::new();
+        for trace in 100..200 {
+            match client.export(request(trace, 10)).await {
+                Ok(_) => accepted.push(trace),
+                Err(status) => return (accepted, status),
+            }
+        }
+        panic!("the server never refused");
+    });
+    // UNAVAILABLE is the code OTLP clients retry.
+    assert_eq!(refusal.code(), tonic::Code::Unavailable, "{refusal:?}");
+    assert!(refusal.message().contains("waiting to be written"), "{refusal:?}");
+    assert!(!accepted.is_empty());
+    std::fs::remove_file(&blocks).unwrap();
+    std::fs::create_dir(&blocks).unwrap();
+    for trace in accepted {
+        assert_eq!(server.get(&format!("/api/v1/traces/{trace:032x}")).0, 200, "trace {trace}");
+    }
+    let (_, metrics) = server.get("/metrics");
+    assert!(metrics.as_str().unwrap().contains("clew_requests_total{protocol=\"otlp_grpc\",code=\"Unavailable\"} 1"));
 }
