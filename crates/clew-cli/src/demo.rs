@@ -7,48 +7,16 @@
 //! payments; some are slow in the database. An agent session traced with seed 000's
 //! `Trace` adds trace-level events. Times are spread over the last half hour.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use clew::{Batch, ExportError, KeyValue, Level, Span, SpanExporter, SpanKind, Status, Tracer};
+use clew::{KeyValue, Level, Span, SpanKind, Status, Tracer};
+use clew_otlp::OtlpExporter;
 
-use crate::client::{DEFAULT_ENDPOINT, post};
+use crate::client::DEFAULT_ENDPOINT;
 use crate::parse_options;
 
 /// Orders sent when `--traces` is not given.
 pub(crate) const DEFAULT_TRACES: usize = 200;
-
-/// Sends batches as OTLP/HTTP protobuf.
-#[derive(Debug)]
-pub(crate) struct OtlpHttpExporter {
-    endpoint: String,
-}
-
-impl OtlpHttpExporter {
-    pub(crate) fn new(endpoint: &str) -> OtlpHttpExporter {
-        OtlpHttpExporter { endpoint: endpoint.trim_end_matches('/').to_owned() }
-    }
-
-    fn send(&self, path: &str, body: &[u8]) -> Result<(), ExportError> {
-        let url = format!("{}{path}", self.endpoint);
-        match post(&url, "application/x-protobuf", body) {
-            Ok((200, _)) => Ok(()),
-            Ok((status, text)) => Err(ExportError::failed(format!("{url}: HTTP {status}: {text}"))),
-            Err(message) => Err(ExportError::failed(message)),
-        }
-    }
-}
-
-impl SpanExporter for OtlpHttpExporter {
-    fn export(&self, batch: Batch, _deadline: Instant) -> Result<(), ExportError> {
-        if !batch.spans.is_empty() {
-            self.send("/v1/traces", &clew_otlp::encode_traces(&clew_otlp::traces_request(&batch, "clew-demo")))?;
-        }
-        if !batch.events.is_empty() {
-            self.send("/v1/logs", &clew_otlp::encode_logs(&clew_otlp::logs_request(&batch, "clew-demo")))?;
-        }
-        Ok(())
-    }
-}
 
 /// A small deterministic generator (xorshift), so that a run is reproducible.
 #[derive(Debug)]
@@ -86,14 +54,14 @@ struct Shop {
     agent: Tracer,
 }
 
-fn tracer(endpoint: &str, service: &str, version: &str) -> Tracer {
+fn tracer(exporter: &OtlpExporter, service: &str, version: &str) -> Tracer {
     Tracer::builder()
         .ignore_env()
         .service_name(service.to_owned())
         .service_version(version.to_owned())
         .environment("demo")
         .resource_attribute("host.name", format!("{service}-7f9c"))
-        .exporter(OtlpHttpExporter::new(endpoint))
+        .exporter(exporter.clone())
         .max_export_batch_size(512)
         .build()
 }
@@ -376,14 +344,19 @@ impl Shop {
 
 /// Sends `traces` orders (and a few agent sessions) to the OTLP/HTTP endpoint.
 pub(crate) fn send(endpoint: &str, traces: usize) -> Result<(), String> {
+    let exporter = OtlpExporter::builder()
+        .endpoint(endpoint)
+        .scope("clew-demo")
+        .build()
+        .map_err(|error| format!("--endpoint: {error}"))?;
     let shop = Shop {
-        frontend: tracer(endpoint, "web-frontend", "2.4.1"),
-        checkout: tracer(endpoint, "checkout", "1.19.0"),
-        inventory: tracer(endpoint, "inventory", "3.2.0"),
-        payments: tracer(endpoint, "payments", "5.0.3"),
-        fraud: tracer(endpoint, "fraud-check", "0.9.7"),
-        notifications: tracer(endpoint, "notifications", "1.1.0"),
-        agent: tracer(endpoint, "support-agent", "0.3.0"),
+        frontend: tracer(&exporter, "web-frontend", "2.4.1"),
+        checkout: tracer(&exporter, "checkout", "1.19.0"),
+        inventory: tracer(&exporter, "inventory", "3.2.0"),
+        payments: tracer(&exporter, "payments", "5.0.3"),
+        fraud: tracer(&exporter, "fraud-check", "0.9.7"),
+        notifications: tracer(&exporter, "notifications", "1.1.0"),
+        agent: tracer(&exporter, "support-agent", "0.3.0"),
     };
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let now = SystemTime::now();

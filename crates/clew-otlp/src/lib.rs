@@ -1,8 +1,9 @@
 //! OTLP for clew: clew's batches as OpenTelemetry protocol (OTLP) export requests, and OTLP
 //! requests back as clew spans and trace events.
 //!
-//! This crate is the mapping only, with no transport: exporters and the server's receivers
-//! build on it. The message types are those of [`opentelemetry_proto`] (re-exported with
+//! The mapping is the core; [`OtlpExporter`] (feature `http`, on by default; `grpc` for
+//! OTLP/gRPC, `tls` for HTTPS) sends an application's spans with it, and the server's
+//! receivers decode with it. The message types are those of [`opentelemetry_proto`] (re-exported with
 //! [`prost`], so that callers use the same versions).
 //!
 //! - [`traces_request`] maps a [`clew::Batch`]'s spans, field by field, to an
@@ -69,6 +70,8 @@
 
 mod decode;
 mod encode;
+#[cfg(feature = "http")]
+mod export;
 mod value;
 
 pub use opentelemetry_proto;
@@ -78,6 +81,12 @@ pub use decode::{
     DecodedLogs, DecodedRecords, DecodedSpans, DecodedTraces, RejectReason, Rejected, TraceRecord,
     log_records_from_request, spans_from_request,
 };
+#[cfg(feature = "http")]
+pub use export::{
+    BuildError, Compression, OtlpExporter, OtlpExporterBuilder, Protocol, RetryPolicy, init, tracer_builder,
+    tracer_builder_from,
+};
+
 pub use encode::{encode_logs, encode_traces, logs_request, records_request, traces_request, traces_request_of_groups};
 
 /// The span attribute that carries a clew span's free `label` (`MASTER`, `STEP`, …) in OTLP.
@@ -101,3 +110,8 @@ pub const FLAGS_HAS_IS_REMOTE: u32 = 0x100;
 /// OTLP `SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK`: the parent (or linked span) came from another
 /// process.
 pub const FLAGS_IS_REMOTE: u32 = 0x200;
+
+/// The README's examples (which use clew and this crate), compiled and run as doc tests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

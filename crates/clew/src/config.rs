@@ -396,7 +396,9 @@ fn parse_resource_attributes(text: &str) -> Result<Vec<KeyValue>, String> {
     Ok(attributes)
 }
 
-fn percent_decode(text: &str) -> Option<String> {
+/// Decodes `%XX` escapes (UTF-8), as the W3C baggage format and the `OTEL_*` list
+/// variables use them; `None` for a broken escape or bytes that are not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut index = 0;

@@ -26,8 +26,9 @@ pub fn set_handler(handler: impl Fn(&str) + Send + Sync + 'static) {
     *HANDLER.write().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(handler));
 }
 
-/// Reports `message` unless a report with the same `key` was made before.
-pub(crate) fn report_once(key: &str, message: fmt::Arguments<'_>) {
+/// Reports `message` unless a report with the same `key` was made before. For the SDK's
+/// companion crates (exporters, bridges), so that their reports go the same way.
+pub fn report_once(key: &str, message: fmt::Arguments<'_>) {
     let seen = SEEN.get_or_init(|| Mutex::new(HashSet::new()));
     if !seen.lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_owned()) {
         return;

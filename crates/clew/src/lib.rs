@@ -122,8 +122,3 @@ macro_rules! attrs {
 #[doc(hidden)]
 #[path = "macro_support.rs"]
 pub mod __private;
-
-/// The README's examples, compiled and run as doc tests.
-#[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;
