@@ -239,7 +239,13 @@ where
             span.set_attributes(fields.attributes);
         }
         let context = span.context();
-        span_ref.extensions_mut().insert(ClewSpan { span, context });
+        if !context.is_valid() {
+            // A disabled tracer makes no ids: there is nothing to record or to make current.
+            return;
+        }
+        // `replace`, not `insert`, which panics if a second clew layer got here first.
+        let replaced = span_ref.extensions_mut().replace(ClewSpan { span, context });
+        drop(replaced);
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {

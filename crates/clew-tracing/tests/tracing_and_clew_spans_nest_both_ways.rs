@@ -77,3 +77,17 @@ fn spans_exited_out_of_order_leave_the_context_matching_what_is_entered() {
     // `second` was made while nothing was entered, so both are roots.
     assert_eq!(exporter.tree(), "first\nsecond\n  while-second-only\nafter-both\n");
 }
+
+#[test]
+fn a_layer_over_a_disabled_tracer_leaves_clew_spans_as_they_would_be_without_it() {
+    let disabled = clew::Tracer::builder().ignore_env().disabled(true).exporter(clew::NoneExporter).build();
+    let (tracer, exporter) = recording(clew::Sampler::default());
+    let current = with_layer(bare_layer(disabled), || {
+        let _request = tracing::info_span!("not-recorded").entered();
+        tracer.start("clew-span").end();
+        clew::current_context()
+    });
+    assert_eq!(current, None);
+    let span = &exporter.spans()[0];
+    assert_eq!((span.name.as_str(), span.parent_span_id), ("clew-span", None));
+}
