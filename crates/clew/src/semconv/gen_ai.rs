@@ -19,7 +19,7 @@
 use super::{attribute_set, error, network};
 use crate::value::Str;
 
-/// The operation: one of [`operation`]'s values.
+/// The operation: one of [`mod@operation`]'s values.
 pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
 /// The provider, from [`provider`] or the provider's own lower-case name.
 pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";

@@ -17,7 +17,7 @@ use crate::value::Str;
 pub const MESSAGING_SYSTEM: &str = "messaging.system";
 /// The queue or topic.
 pub const MESSAGING_DESTINATION_NAME: &str = "messaging.destination.name";
-/// The kind of operation: one of [`operation`]'s values.
+/// The kind of operation: one of [`mod@operation`]'s values.
 pub const MESSAGING_OPERATION_TYPE: &str = "messaging.operation.type";
 /// The system's own name for the operation: `publish`, `ack`, `poll`…
 pub const MESSAGING_OPERATION_NAME: &str = "messaging.operation.name";
