@@ -1,4 +1,5 @@
-//! The cost of one span in clew, fastrace, the OpenTelemetry SDK and `tracing`, side by side.
+//! The cost of one span in clew, fastrace, the OpenTelemetry SDK and `tracing` (alone, and
+//! recorded through `tracing-opentelemetry` or through clew's layer), side by side.
 //!
 //! The cases and each library's setup are described in the crate docs (`src/lib.rs`). Run
 //! with `cargo bench -p clew-bench --bench compare`; `-- root_2_attrs` runs one group.
@@ -118,6 +119,25 @@ fn tracing_root_10_children() {
     });
 }
 
+/// A span with two fields, entered, and one event with a field inside it: what a `tracing`
+/// instrumented handler typically does.
+fn tracing_span_with_event() {
+    let span = tracing::info_span!("request", http.request.method = "GET", http.response.status_code = 200_i64);
+    let _entered = span.enter();
+    tracing::info!(rows = 3_i64, "loaded");
+}
+
+/// [`tracing_span_with_event`] in clew's own API.
+fn clew_span_with_event(tracer: clew::Tracer) {
+    let mut span = tracer
+        .span("request")
+        .attribute("http.request.method", "GET")
+        .attribute("http.response.status_code", 200_i64)
+        .start();
+    let mut entered = span.enter();
+    entered.event(clew::Level::Info, "loaded", [clew::KeyValue::new("rows", 3_i64)]);
+}
+
 /// Times `iterations` calls of `one_iteration`, as `Bencher::iter` would.
 fn timed(iterations: u64, one_iteration: impl Fn()) -> Duration {
     let start = Instant::now();
@@ -177,6 +197,7 @@ struct Shape {
 
 const ROOT_2_ATTRS: Shape = Shape { spans: |iterations| iterations, attributes_per_span: 2 };
 const ROOT_10_CHILDREN: Shape = Shape { spans: |iterations| 11 * iterations, attributes_per_span: 0 };
+const SPAN_WITH_EVENT: Shape = Shape { spans: |iterations| iterations, attributes_per_span: 2 };
 /// Two threads, each with one untimed warm-up span.
 const TWO_THREADS_2_ATTRS: Shape = Shape { spans: |iterations| 2 * (iterations + 1), attributes_per_span: 2 };
 
@@ -261,6 +282,27 @@ struct Setups {
     /// Separate providers of the same setup under `tracing`, so that counts stay apart.
     tracing_otel: Otel,
     tracing_otel_unsampled: Otel,
+    /// Separate clew tracers of the same setup under `tracing` with the clew layer.
+    tracing_clew: Clew,
+    tracing_clew_unsampled: Clew,
+}
+
+/// A clew tracer and the tally of its exporter, for `tracing` with the clew layer.
+struct Clew {
+    tracer: clew::Tracer,
+    tally: Tally,
+}
+
+impl Clew {
+    fn new(sampler: clew::Sampler) -> Clew {
+        let (tracer, tally) = clew_tracer(sampler);
+        Clew { tracer, tally }
+    }
+
+    /// `tracing`'s registry with the clew layer (default settings) over this tracer.
+    fn tracing_dispatch(&self) -> Dispatch {
+        Dispatch::new(tracing_subscriber::registry().with(clew_tracing::layer().with_tracer(self.tracer)))
+    }
 }
 
 impl Setups {
@@ -278,6 +320,8 @@ impl Setups {
             otel_unsampled: Otel::new(OtelSampler::AlwaysOff),
             tracing_otel: Otel::new(parent_based_always_on()),
             tracing_otel_unsampled: Otel::new(OtelSampler::AlwaysOff),
+            tracing_clew: Clew::new(clew::Sampler::default()),
+            tracing_clew_unsampled: Clew::new(clew::Sampler::AlwaysOff),
         }
     }
 }
@@ -325,6 +369,14 @@ fn sampled_case(c: &mut Criterion, setups: &Setups, deliveries: &mut Vec<(String
     let layered = otel.tracing_dispatch();
     tracing::dispatcher::with_default(&layered, || {
         case.sampled("tracing_otel", &otel.tally, what.shape, |n| timed(n, what.tracing));
+    });
+    drop(layered);
+
+    // The layer adds attributes of its own too (level, target, code location).
+    let clew = &setups.tracing_clew;
+    let layered = clew.tracing_dispatch();
+    tracing::dispatcher::with_default(&layered, || {
+        case.sampled("tracing_clew", &clew.tally, what.shape, |n| timed(n, what.tracing));
     });
     drop(layered);
     case.group.finish();
@@ -381,6 +433,14 @@ fn unsampled(c: &mut Criterion, setups: &Setups, deliveries: &mut Vec<(String, D
         case.unsampled("tracing_otel", &otel.tally, |n| timed(n, tracing_root_2_attrs));
     });
     drop(layered);
+
+    // The clew layer asks clew's sampler when the span is created; nothing else is built.
+    let clew = &setups.tracing_clew_unsampled;
+    let layered = clew.tracing_dispatch();
+    tracing::dispatcher::with_default(&layered, || {
+        case.unsampled("tracing_clew", &clew.tally, |n| timed(n, tracing_root_2_attrs));
+    });
+    drop(layered);
     case.group.finish();
 }
 
@@ -407,6 +467,43 @@ fn two_threads_root_2_attrs(c: &mut Criterion, setups: &Setups, deliveries: &mut
     let enter_layered = |body: &mut dyn FnMut()| tracing::dispatcher::with_default(&layered, body);
     case.sampled("tracing_otel", &otel.tally, TWO_THREADS_2_ATTRS, |n| {
         on_two_threads(n, &enter_layered, &tracing_root_2_attrs)
+    });
+    drop(layered);
+
+    let clew = &setups.tracing_clew;
+    let layered = clew.tracing_dispatch();
+    let enter_layered = |body: &mut dyn FnMut()| tracing::dispatcher::with_default(&layered, body);
+    case.sampled("tracing_clew", &clew.tally, TWO_THREADS_2_ATTRS, |n| {
+        on_two_threads(n, &enter_layered, &tracing_root_2_attrs)
+    });
+    drop(layered);
+    case.group.finish();
+}
+
+/// The bridges side by side: [`tracing_span_with_event`] through `tracing-opentelemetry`
+/// and through the clew layer, beside the same work in clew's API and `tracing` with no
+/// layer.
+fn span_with_event(c: &mut Criterion, setups: &Setups, deliveries: &mut Vec<(String, Delivery)>) {
+    let mut case = Case::new(c, "span_with_event", deliveries);
+    let clew = setups.clew;
+    case.sampled("clew", &setups.clew_tally, SPAN_WITH_EVENT, |n| timed(n, || clew_span_with_event(clew)));
+
+    let registry = tracing_registry();
+    expect_tracing_enabled("span_with_event/tracing", &registry, tracing::Level::INFO, true);
+    tracing::dispatcher::with_default(&registry, || case.untallied("tracing", |n| timed(n, tracing_span_with_event)));
+    drop(registry);
+
+    let otel = &setups.tracing_otel;
+    let layered = otel.tracing_dispatch();
+    tracing::dispatcher::with_default(&layered, || {
+        case.sampled("tracing_otel", &otel.tally, SPAN_WITH_EVENT, |n| timed(n, tracing_span_with_event));
+    });
+    drop(layered);
+
+    let clew = &setups.tracing_clew;
+    let layered = clew.tracing_dispatch();
+    tracing::dispatcher::with_default(&layered, || {
+        case.sampled("tracing_clew", &clew.tally, SPAN_WITH_EVENT, |n| timed(n, tracing_span_with_event));
     });
     drop(layered);
     case.group.finish();
@@ -436,6 +533,7 @@ fn compare(c: &mut Criterion) {
     root_10_children(c, &setups, &mut deliveries);
     unsampled(c, &setups, &mut deliveries);
     two_threads_root_2_attrs(c, &setups, &mut deliveries);
+    span_with_event(c, &setups, &mut deliveries);
     report_deliveries(&setups, &deliveries);
 }
 

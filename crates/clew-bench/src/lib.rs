@@ -11,6 +11,7 @@
 //! | `root_10_children` | start a root span, make it current, start and end 10 children of it (siblings, not a chain), end the root |
 //! | `unsampled` | as `root_2_attrs`, but the sampler (or the level filter) says no |
 //! | `two_threads_root_2_attrs` | `root_2_attrs` on two threads at once; the time is per span per thread |
+//! | `span_with_event` | start a span with two attributes, enter it, add one event with a field, end it (clew, and `tracing` alone or through each bridge) |
 //!
 //! Every library runs as an application would run it, with its background machinery on:
 //! - clew: a tracer with the default batch processor (per-thread queues, a drain thread
@@ -19,8 +20,10 @@
 //! - fastrace: the global collector thread with [`FastraceDiscard`] as its reporter.
 //! - OpenTelemetry: an `SdkTracerProvider` whose `BatchSpanProcessor` (its own thread)
 //!   hands batches to [`OtelDiscard`].
-//! - `tracing`: a `tracing_subscriber` registry with no layers (nothing is exported), and
-//!   the registry with the `tracing-opentelemetry` layer over the OpenTelemetry setup above.
+//! - `tracing`: a `tracing_subscriber` registry with no layers (nothing is exported); the
+//!   registry with the `tracing-opentelemetry` layer over the OpenTelemetry setup above
+//!   (`tracing_otel`); and the registry with `clew-tracing`'s layer over the clew setup
+//!   above (`tracing_clew`).
 //!
 //! The discarding sinks count what reaches them ([`Received`]). Before a library's function
 //! of a case is timed, one untimed run of it is flushed to the sink and checked: a sampled

@@ -36,7 +36,10 @@
 //! - the current span of each thread lives in a stack ([`current_context`]), carried
 //!   across `.await` by [`FutureExt`];
 //! - finished spans go through the batch processor to a [`SpanExporter`]:
-//!   [`StdoutExporter`], [`InMemoryExporter`], [`NoneExporter`] or your own.
+//!   [`StdoutExporter`], [`InMemoryExporter`], [`NoneExporter`] or your own;
+//! - [`semconv`] names attributes as the OpenTelemetry semantic conventions do and builds
+//!   the usual attribute sets (HTTP, databases, RPC, messaging, generative AI, and realtime
+//!   media pipelines).
 
 mod clock;
 pub mod config;
@@ -53,6 +56,7 @@ mod recycle;
 mod redact;
 pub mod resource;
 mod sampler;
+pub mod semconv;
 mod span;
 pub mod testing;
 mod trace;
