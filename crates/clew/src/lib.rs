@@ -36,7 +36,9 @@
 //! - the current span of each thread lives in a stack ([`current_context`]), carried
 //!   across `.await` by [`FutureExt`];
 //! - finished spans go through the batch processor to a [`SpanExporter`]:
-//!   [`StdoutExporter`], [`InMemoryExporter`], [`NoneExporter`] or your own.
+//!   [`StdoutExporter`], [`InMemoryExporter`], [`NoneExporter`] or your own;
+//! - [`propagation`] carries a trace across processes in headers: W3C trace context and
+//!   baggage, B3, Jaeger, a trace/span id header pair and `x-request-id`.
 
 mod clock;
 pub mod config;
@@ -49,6 +51,7 @@ mod id;
 mod json;
 mod limits;
 mod processor;
+pub mod propagation;
 mod recycle;
 mod redact;
 pub mod resource;
@@ -93,7 +96,9 @@ pub fn span(name: impl Into<Str>) -> SpanBuilder {
     global().span(name)
 }
 
-/// Builds a tracer from the environment and makes it the process-wide one.
+/// Builds a tracer from the environment and makes it the process-wide one; makes the
+/// propagators `OTEL_PROPAGATORS` names the process-wide propagator
+/// ([`propagation::global`]).
 ///
 /// ```no_run
 /// let tracer = clew::init();
@@ -103,6 +108,7 @@ pub fn span(name: impl Into<Str>) -> SpanBuilder {
 pub fn init() -> Tracer {
     let tracer = Tracer::from_env();
     set_global(tracer);
+    propagation::set_global(propagation::from_env());
     tracer
 }
 
