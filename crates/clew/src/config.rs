@@ -13,6 +13,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::limits::SpanLimits;
+use crate::propagation::PropagatorChoice;
 use crate::resource::{DEPLOYMENT_ENVIRONMENT, SERVICE_NAME};
 use crate::sampler::Sampler;
 use crate::value::KeyValue;
@@ -27,6 +28,9 @@ pub const OTEL_RESOURCE_ATTRIBUTES: &str = "OTEL_RESOURCE_ATTRIBUTES";
 pub const OTEL_TRACES_SAMPLER: &str = "OTEL_TRACES_SAMPLER";
 /// `OTEL_TRACES_SAMPLER_ARG`: the ratio of `traceidratio` samplers.
 pub const OTEL_TRACES_SAMPLER_ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
+/// `OTEL_PROPAGATORS`: the propagators, as a comma-separated list of names (see
+/// [`PropagatorChoice`]); default [`DEFAULT_PROPAGATORS`].
+pub const OTEL_PROPAGATORS: &str = "OTEL_PROPAGATORS";
 /// `OTEL_TRACES_EXPORTER`: `otlp`, `console` or `none`.
 pub const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
 /// `OTEL_BSP_SCHEDULE_DELAY`: milliseconds between exports (default 5000).
@@ -68,6 +72,8 @@ pub const TRACE_POST_TIMEOUT_MS: &str = "TRACE_POST_TIMEOUT_MS";
 /// `ENVIRONMENT`: the `deployment.environment.name` resource attribute (seed name).
 pub const ENVIRONMENT: &str = "ENVIRONMENT";
 
+/// Default of `OTEL_PROPAGATORS`: W3C trace context, then W3C baggage.
+pub const DEFAULT_PROPAGATORS: &[PropagatorChoice] = &[PropagatorChoice::TraceContext, PropagatorChoice::Baggage];
 /// Default of `OTEL_BSP_SCHEDULE_DELAY`.
 pub const DEFAULT_SCHEDULE_DELAY: Duration = Duration::from_millis(5000);
 /// Default of `OTEL_BSP_EXPORT_TIMEOUT`.
@@ -202,6 +208,9 @@ pub struct EnvConfig {
     pub sampler: Option<Sampler>,
     /// `OTEL_TRACES_EXPORTER` or `TRACE_EXPORTER`.
     pub exporter: Option<ExporterChoice>,
+    /// `OTEL_PROPAGATORS`: `None` if unset (use [`DEFAULT_PROPAGATORS`]), an empty list
+    /// for `none`.
+    pub propagators: Option<Vec<PropagatorChoice>>,
     /// `OTEL_BSP_MAX_QUEUE_SIZE`.
     pub max_queue_size: Option<usize>,
     /// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` or `TRACE_BATCH_MAX`.
@@ -218,20 +227,21 @@ pub struct EnvConfig {
     pub warnings: Vec<ConfigWarning>,
 }
 
-struct Reader<'a> {
-    lookup: &'a dyn Fn(&str) -> Option<String>,
-    warnings: Vec<ConfigWarning>,
+/// Reads variables and collects warnings about the values it ignores.
+pub(crate) struct Reader<'a> {
+    pub(crate) lookup: &'a dyn Fn(&str) -> Option<String>,
+    pub(crate) warnings: Vec<ConfigWarning>,
 }
 
 impl Reader<'_> {
     /// The trimmed value; an empty value counts as unset, as the specification says.
-    fn get(&self, variable: &str) -> Option<String> {
+    pub(crate) fn get(&self, variable: &str) -> Option<String> {
         let value = (self.lookup)(variable)?;
         let trimmed = value.trim();
         if trimmed.is_empty() { None } else { Some(trimmed.to_owned()) }
     }
 
-    fn warn(&mut self, variable: &'static str, value: &str, reason: impl Into<String>) {
+    pub(crate) fn warn(&mut self, variable: &'static str, value: &str, reason: impl Into<String>) {
         self.warnings.push(ConfigWarning { variable, value: value.to_owned(), reason: reason.into() });
     }
 
@@ -312,6 +322,7 @@ impl EnvConfig {
         config.resource = read_resource(&mut reader);
         config.sampler = read_sampler(&mut reader);
         config.exporter = read_exporter(&mut reader);
+        config.propagators = crate::propagation::choice::read(&mut reader);
         config.max_queue_size = reader.positive(OTEL_BSP_MAX_QUEUE_SIZE);
         config.max_export_batch_size = reader.either(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, TRACE_BATCH_MAX, Reader::positive);
         config.scheduled_delay = reader.either(OTEL_BSP_SCHEDULE_DELAY, TRACE_BATCH_MS, Reader::millis);

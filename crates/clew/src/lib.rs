@@ -39,7 +39,9 @@
 //!   [`StdoutExporter`], [`InMemoryExporter`], [`NoneExporter`] or your own;
 //! - [`semconv`] names attributes as the OpenTelemetry semantic conventions do and builds
 //!   the usual attribute sets (HTTP, databases, RPC, messaging, generative AI, and realtime
-//!   media pipelines).
+//!   media pipelines);
+//! - [`propagation`] carries a trace across processes in headers: W3C trace context and
+//!   baggage, B3, Jaeger, a trace/span id header pair and `x-request-id`.
 
 mod clock;
 pub mod config;
@@ -52,6 +54,7 @@ mod id;
 mod json;
 mod limits;
 mod processor;
+pub mod propagation;
 mod recycle;
 mod redact;
 pub mod resource;
@@ -97,7 +100,9 @@ pub fn span(name: impl Into<Str>) -> SpanBuilder {
     global().span(name)
 }
 
-/// Builds a tracer from the environment and makes it the process-wide one.
+/// Builds a tracer from the environment and makes it the process-wide one; makes the
+/// propagators `OTEL_PROPAGATORS` names the process-wide propagator
+/// ([`propagation::global`]).
 ///
 /// ```no_run
 /// let tracer = clew::init();
@@ -107,6 +112,7 @@ pub fn span(name: impl Into<Str>) -> SpanBuilder {
 pub fn init() -> Tracer {
     let tracer = Tracer::from_env();
     set_global(tracer);
+    propagation::set_global(propagation::from_env());
     tracer
 }
 

@@ -571,7 +571,8 @@ pub fn tracer_builder_from(lookup: impl Fn(&str) -> Option<String> + Clone + 'st
     }
 }
 
-/// Builds a tracer with [`tracer_builder`] and makes it the process-wide one.
+/// Builds a tracer with [`tracer_builder`] and makes it the process-wide one, with the
+/// propagators `OTEL_PROPAGATORS` names, as [`clew::init`] does.
 ///
 /// ```no_run
 /// let tracer = clew_otlp::init();
@@ -581,5 +582,6 @@ pub fn tracer_builder_from(lookup: impl Fn(&str) -> Option<String> + Clone + 'st
 pub fn init() -> clew::Tracer {
     let tracer = tracer_builder().build();
     clew::set_global(tracer);
+    clew::propagation::set_global(clew::propagation::from_env());
     tracer
 }

@@ -11,6 +11,7 @@ use crate::context::{self, SpanContext};
 use crate::data::{Link, SpanData, SpanKind, Status};
 use crate::id::{IdSeed, SpanId, TraceFlags, TraceId};
 use crate::limits;
+use crate::propagation::PropagationContext;
 use crate::sampler::{SamplingDecision, SamplingParams};
 use crate::trace::TraceShared;
 use crate::tracer::Tracer;
@@ -118,6 +119,30 @@ impl SpanBuilder {
     /// Makes the span with this context the parent (one extracted from a request, say).
     pub fn parent_context(mut self, parent: SpanContext) -> SpanBuilder {
         self.parent = Parent::Context(parent);
+        self
+    }
+
+    /// Makes the span context a propagator extracted the parent, or, if it found none,
+    /// starts a new trace: the parent choice of a span that handles an incoming request.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use clew::propagation::{Propagator, TraceContextPropagator};
+    ///
+    /// let tracer = clew::Tracer::builder().exporter(clew::NoneExporter).build();
+    /// let mut current = tracer.start("unrelated");
+    /// let current_trace = current.trace_id();
+    /// let _entered = current.enter();
+    /// let no_headers: HashMap<String, String> = HashMap::new();
+    /// let context = TraceContextPropagator::new().extract(&no_headers);
+    /// let server = tracer.span("handle").remote_parent(&context).start();
+    /// assert_ne!(server.trace_id(), current_trace);
+    /// ```
+    pub fn remote_parent(mut self, context: &PropagationContext) -> SpanBuilder {
+        self.parent = match context.span_context() {
+            Some(remote) => Parent::Context(remote.clone()),
+            None => Parent::Root,
+        };
         self
     }
 

@@ -4,6 +4,9 @@
 pub const PROJECT_ID: &str = "clew.project_id";
 /// The request a seed-style trace serves; on every span of the trace.
 pub const REQUEST_ID: &str = "clew.request_id";
+/// The request id a propagator extracted (from `x-request-id`), as a string array, per
+/// OpenTelemetry's `http.request.header.<key>` convention.
+pub const HTTP_REQUEST_HEADER_X_REQUEST_ID: &str = "http.request.header.x-request-id";
 /// Prefix of a trace's input fields, on its `clew.trace.started` event.
 pub const INPUT_PREFIX: &str = "clew.input.";
 /// Prefix of a trace's context fields, on its `clew.trace.started` event.
