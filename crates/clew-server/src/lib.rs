@@ -10,7 +10,7 @@
 //! | 4317           | OTLP/gRPC: trace and logs services                                        |
 //! | 4318           | OTLP/HTTP: `POST /v1/traces`, `POST /v1/logs` (protobuf, JSON, gzip)      |
 //! | 9411           | Zipkin v2: `POST /api/v2/spans` (JSON, protobuf) and the read API         |
-//! | 16686          | `/api/v1` (clew), `/api` and `/api/v3` (Jaeger), `/api/v2` (Zipkin), `/metrics`, `/healthz`, `/readyz` |
+//! | 16686          | the UI (`/`, `/ui/…`), `/api/v1` (clew), `/api` and `/api/v3` (Jaeger), `/api/v2` (Zipkin), `/metrics`, `/healthz`, `/readyz` |
 
 #![allow(dead_code)]
 

@@ -1,7 +1,8 @@
 //! The query side on the HTTP port: clew's own API, Jaeger's and Zipkin's read APIs, the
-//! health checks and `/metrics`.
+//! health checks, `/metrics` and the web UI (`/` and `/ui/…`).
 
 pub(crate) mod jaeger;
+mod ui;
 pub(crate) mod v1;
 pub(crate) mod zipkin;
 
@@ -138,6 +139,7 @@ pub(crate) fn router(query: Query) -> Router {
         .merge(v1::router())
         .merge(jaeger::router())
         .merge(zipkin::router())
+        .merge(ui::router())
         .with_state(query)
 }
 

@@ -1,0 +1,83 @@
+// Durations, times and colors as the pages show them.
+
+/** A duration given in nanoseconds (a number), with a unit a person reads at a glance. */
+export function duration(nanos) {
+  if (!Number.isFinite(nanos)) return '–';
+  const abs = Math.abs(nanos);
+  if (abs < 1e3) return `${Math.round(nanos)}ns`;
+  if (abs < 1e6) return `${trim(nanos / 1e3)}µs`;
+  if (abs < 1e9) return `${trim(nanos / 1e6)}ms`;
+  if (abs < 60e9) return `${trim(nanos / 1e9)}s`;
+  const minutes = Math.floor(abs / 60e9);
+  return `${nanos < 0 ? '-' : ''}${minutes}m${Math.round((abs - minutes * 60e9) / 1e9)}s`;
+}
+
+function trim(value) {
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  const text = value.toFixed(digits);
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+
+/** Unix nanoseconds (a decimal string) as milliseconds since the epoch (a number). */
+export function nanosToMillis(text) {
+  return Number(BigInt(text) / 1000000n);
+}
+
+/** A wall-clock time with milliseconds, in the browser's time zone. */
+export function clock(millis) {
+  const date = new Date(millis);
+  const pad = (value, width = 2) => String(value).padStart(width, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+/** A date and time, for headers. */
+export function dateTime(millis) {
+  const date = new Date(millis);
+  return `${date.toLocaleDateString()} ${clock(millis)}`;
+}
+
+/** "3 min ago" style age of a time. */
+export function ago(millis, now = Date.now()) {
+  const seconds = Math.max(0, Math.round((now - millis) / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} d ago`;
+}
+
+/** A stable color per service name (the same name gets the same hue on every page). */
+export function serviceColor(name) {
+  let hash = 2166136261;
+  for (let index = 0; index < name.length; index += 1) {
+    hash ^= name.charCodeAt(index);
+    hash = Math.imul(hash, 16777619);
+  }
+  const hue = (hash >>> 0) % 360;
+  return `hsl(${hue} 55% 52%)`;
+}
+
+/** An attribute value as text. */
+export function valueText(value) {
+  if (Array.isArray(value)) return `[${value.map(valueText).join(', ')}]`;
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+/** Parses "250ms", "1.5s", "2m" or plain nanoseconds; null when it is not a duration. */
+export function parseDuration(text) {
+  const match = /^\s*([0-9]*\.?[0-9]+)\s*(ns|us|µs|ms|s|m|h)?\s*$/.exec(text ?? '');
+  if (!match) return null;
+  const scale = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[match[2] ?? 'ns'];
+  return Number(match[1]) * scale;
+}
+
+/** Chooses about `count` round tick values between 0 and `span`. */
+export function ticks(span, count = 5) {
+  if (!(span > 0)) return [0];
+  const raw = span / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((factor) => factor * power).find((candidate) => candidate >= raw) ?? raw;
+  const values = [];
+  for (let value = 0; value <= span + step * 1e-9; value += step) values.push(value);
+  return values;
+}

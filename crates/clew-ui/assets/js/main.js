@@ -1,0 +1,46 @@
+// The router. Every page lives in the URL's fragment, so a link carries its state:
+//   #/search?service=checkout&errors=true&range=1h   a search
+//   #/trace/<trace id>?span=<span id>&view=flame      a trace, a selected span, a view
+//   #/compare?a=<trace id>&b=<trace id>               two traces side by side
+//   #/map?range=1h                                    the service map
+import { h, replace, notice } from './dom.js';
+import { currentRoute } from './route.js';
+import { failure } from './states.js';
+import { renderSearch } from './search.js';
+import { renderTrace } from './trace.js';
+import { renderCompare } from './compare.js';
+import { renderServiceMap } from './servicemap.js';
+
+const app = document.getElementById('app');
+let cleanup = null;
+
+const pages = {
+  search: renderSearch,
+  trace: renderTrace,
+  compare: renderCompare,
+  map: renderServiceMap,
+};
+
+async function route() {
+  if (cleanup) cleanup();
+  cleanup = null;
+  const { page, rest, params } = currentRoute();
+  for (const link of document.querySelectorAll('.topbar nav a')) {
+    link.toggleAttribute('aria-current', link.dataset.page === page);
+  }
+  const render = pages[page];
+  if (!render) {
+    replace(app, notice('error', `There is no page “${page}”.`, h('p', {}, h('a', { href: '#/search' }, 'Search traces'))));
+    return;
+  }
+  const view = h('div', { class: `page page-${page}` });
+  replace(app, view);
+  try {
+    cleanup = (await render(view, { rest, params })) ?? null;
+  } catch (error) {
+    replace(view, failure(error));
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();

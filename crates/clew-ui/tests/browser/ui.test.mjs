@@ -1,0 +1,234 @@
+// Drives Debian's Chromium through the clew UI of a running server filled by `clew demo`.
+//
+//   node ui.test.mjs --url http://127.0.0.1:16686 --otlp http://127.0.0.1:4318 --screenshots DIR
+//   node ui.test.mjs ... --only big-trace      just the 100,000-span trace (the benchmark)
+//
+// Each check prints one line; the first failure stops the run with exit code 1.
+import { chromium } from 'playwright-core';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { bigTrace } from './bigtrace.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, index, all) => {
+  if (arg.startsWith('--')) pairs.push([arg.slice(2), all[index + 1]?.startsWith('--') ? 'true' : all[index + 1] ?? 'true']);
+  return pairs;
+}, []));
+const url = args.url ?? 'http://127.0.0.1:16686';
+const otlp = args.otlp ?? 'http://127.0.0.1:4318';
+const screenshots = args.screenshots ?? 'target/ui-screenshots';
+const executablePath = args.chromium ?? '/usr/bin/chromium';
+mkdirSync(screenshots, { recursive: true });
+for (const file of readdirSync(screenshots)) if (file.endsWith('.png')) rmSync(join(screenshots, file));
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+  console.log(`ok - ${message}`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(screenshots, `${name}.png`) });
+}
+
+const tests = [];
+function test(name, body) { tests.push({ name, body }); }
+
+test('search shows the demo traces, a scatter plot and the result details', async (page) => {
+  await page.goto(`${url}/#/search?range=2h&limit=50`);
+  await page.waitForSelector('.result');
+  const results = await page.locator('.result').count();
+  check(results > 1, `the search lists ${results} traces`);
+  check(await page.locator('.scatter .dot').count() === results, 'the scatter plot has one dot per trace');
+  const first = page.locator('.result').first();
+  check(/\d+ spans/.test(await first.locator('.span-count').innerText()), 'a result shows its span count');
+  check(await first.locator('.service-segment').count() >= 1, 'a result shows a bar of the services it touched');
+  check(await page.locator('.result .error-count').count() > 0, 'failed orders show their error count');
+  const services = await page.locator('select[name=service] option').allInnerTexts();
+  check(services.includes('payments') && services.includes('checkout'), 'the service filter lists the demo services');
+  await shot(page, 'search');
+});
+
+test('the slowest trace opens, shows where its time went, and its link reopens it', async (page) => {
+  await page.goto(`${url}/#/search?range=2h&limit=200&sort=slowest`);
+  await page.waitForSelector('.result');
+  const durations = await page.locator('.result .duration-text').allInnerTexts();
+  check(durations.length > 2, 'slowest-first search has results');
+  const traceId = await page.locator('.result').first().getAttribute('data-trace-id');
+  await page.locator('.result-link').first().click();
+  await page.waitForSelector('.wf-row');
+  check(page.url().includes(`#/trace/${traceId}`), 'the URL names the trace');
+  check((await page.locator('.trace-duration').innerText()) === durations[0], `the trace header shows the same duration (${durations[0]})`);
+  check(await page.locator('.highlight-slow button').count() === 1, 'the header names the span with the most self time');
+  check(await page.locator('.wf-row.is-critical').count() >= 1, 'the critical path is highlighted');
+  await page.locator('.highlight-slow button').click();
+  await page.waitForSelector('.span-panel');
+  const slowName = await page.locator('.highlight-slow button').getAttribute('data-span-id');
+  check(page.url().includes(`span=${slowName}`), 'selecting a span puts it in the URL');
+  check(await page.locator(`.wf-row.is-selected[data-span-id="${slowName}"]`).count() === 1, 'the selected span is marked in the waterfall');
+  await shot(page, 'trace');
+  // A shared link opens the same trace and span.
+  const link = page.url();
+  const other = await page.context().newPage();
+  await other.goto(link);
+  await other.waitForSelector('.span-panel');
+  check(await other.locator(`.wf-row.is-selected[data-span-id="${slowName}"]`).count() === 1, 'the shared link reopens the trace with the span selected');
+  await other.close();
+});
+
+test('spans fold, unfold and are chosen with the mouse and the keyboard', async (page) => {
+  await page.goto(`${url}/#/search?range=2h&service=checkout&limit=5`);
+  await page.waitForSelector('.result');
+  await page.locator('.result-link').first().click();
+  await page.waitForSelector('.wf-row');
+  const all = await page.locator('.wf-row').count();
+  check(all > 3, `the waterfall shows ${all} spans`);
+  await page.locator('.wf-row').first().locator('.wf-toggle').click();
+  check(await page.locator('.wf-row').count() === 1, 'collapsing the root leaves one row');
+  await page.locator('.wf-row').first().locator('.wf-toggle').click();
+  check(await page.locator('.wf-row').count() === all, 'expanding it shows every span again');
+  const second = page.locator('.wf-row').nth(1);
+  const secondName = await second.locator('.wf-operation').innerText();
+  await second.click();
+  await page.waitForSelector('.span-panel');
+  check((await page.locator('.span-panel .panel-title').innerText()) === secondName, 'clicking a span opens its details');
+  check(await page.locator('.span-panel summary', { hasText: 'Attributes' }).count() === 1, 'the details list its attributes');
+  check(await page.locator('.span-panel summary', { hasText: 'Resource' }).count() === 1, 'the details list its resource');
+  await page.locator('.wf-scroll').focus();
+  await page.keyboard.press('ArrowDown');
+  const thirdName = await page.locator('.wf-row').nth(2).locator('.wf-operation').innerText();
+  check((await page.locator('.span-panel .panel-title').innerText()) === thirdName, 'ArrowDown selects the next span');
+  await page.keyboard.press('ArrowUp');
+  check((await page.locator('.span-panel .panel-title').innerText()) === secondName, 'ArrowUp selects the previous span');
+  await page.keyboard.press('/');
+  await page.keyboard.type('charge');
+  await page.keyboard.press('Enter');
+  check((await page.locator('.find-count').innerText()).includes('match'), 'find in trace counts its matches');
+  check(await page.locator('.wf-row.is-selected.is-match').count() === 1, 'Enter in find selects a match');
+});
+
+test('a failed order shows which service failed', async (page) => {
+  await page.goto(`${url}/#/search?range=2h&service=payments&errors=true&limit=5`);
+  await page.waitForSelector('.result');
+  await page.locator('.result-link').first().click();
+  await page.waitForSelector('.wf-row');
+  const failed = await page.locator('.highlight-error').first().innerText();
+  check(failed.includes('payments'), `the header names the failing service (${failed.trim()})`);
+  check(await page.locator('.wf-row.is-error').count() >= 1, 'error spans are marked in the waterfall');
+  check(Number(await page.locator('.trace-error-count').innerText()) >= 1, 'the header counts the errors');
+  await shot(page, 'trace-error');
+});
+
+test('a dot of the scatter plot opens its trace', async (page) => {
+  await page.goto(`${url}/#/search?range=2h&limit=30`);
+  await page.waitForSelector('.scatter .dot');
+  const dot = page.locator('.scatter .dot').last();
+  const traceId = await dot.getAttribute('data-trace-id');
+  await dot.click();
+  await page.waitForSelector('.wf-row');
+  check(page.url().includes(`#/trace/${traceId}`), 'clicking a dot opens that trace');
+});
+
+test('an agent session shows its trace-level events and its own attributes', async (page) => {
+  await page.goto(`${url}/#/search?range=2h&service=support-agent&limit=5`);
+  await page.waitForSelector('.result');
+  await page.locator('.result-link').first().click();
+  await page.waitForSelector('.wf-row');
+  const events = await page.locator('.wf-event').count();
+  check(events > 0, `the trace-events lane shows ${events} events`);
+  const header = (await page.locator('.trace-stats').innerText()).toLowerCase();
+  check(header.includes('project') && header.includes('proj-demo'), 'the header shows the project id');
+  check(header.includes('request') && header.includes('req-'), 'the header shows the request id');
+  await page.locator('.wf-event').first().click();
+  check((await page.locator('.span-panel .panel-service').innerText()).includes('Trace event'), 'clicking an event shows its details');
+  await shot(page, 'trace-events');
+  await page.locator('.tabs button', { hasText: 'Flame graph' }).click();
+  await page.waitForSelector('.flame-canvas');
+  check(page.url().includes('view=flame'), 'the flame graph has its own URL');
+  await shot(page, 'flame');
+  await page.locator('.tabs button', { hasText: 'Statistics' }).click();
+  const rows = await page.locator('.stats-table tbody tr').count();
+  check(rows > 1, `the statistics table has ${rows} rows`);
+  await shot(page, 'statistics');
+});
+
+test('two traces are compared', async (page) => {
+  await page.goto(`${url}/#/search?range=2h&service=checkout&limit=10`);
+  await page.waitForSelector('.result');
+  await page.locator('.compare-pick').nth(0).check();
+  await page.locator('.compare-pick').nth(1).check();
+  await page.locator('.compare-button').click();
+  await page.waitForSelector('.compare-table');
+  const rows = await page.locator('.compare-table tbody tr').count();
+  check(rows > 2, `the comparison lists ${rows} spans`);
+  check(page.url().includes('#/compare?a='), 'the comparison has its own URL');
+  check((await page.locator('.compare-summary').innerText()).includes('matched'), 'the comparison says how many spans matched');
+  await shot(page, 'compare');
+});
+
+test('the service map shows the demo services and their calls', async (page) => {
+  await page.goto(`${url}/#/map?range=1h`);
+  await page.waitForSelector('.service-map');
+  const nodes = await page.locator('.service-map .node').count();
+  check(nodes >= 6, `the map shows ${nodes} services`);
+  check(await page.locator('.service-map .edge').count() >= 5, 'the map shows the calls between them');
+  check(await page.locator('.service-map .edge-error').count() >= 1, 'failing calls are marked');
+  await shot(page, 'service-map');
+});
+
+test('an unreachable server and a missing trace are explained', async (page) => {
+  await page.route('**/api/v1/**', (route) => route.abort());
+  await page.goto(`${url}/#/search`);
+  await page.waitForSelector('.notice-error');
+  check((await page.locator('.notice-error').innerText()).includes('cannot be reached'), 'an unreachable server is explained');
+  await shot(page, 'unreachable');
+  await page.unroute('**/api/v1/**');
+  await page.goto(`${url}/#/trace/0123456789abcdef0123456789abcdef`);
+  await page.waitForSelector('.notice');
+  check((await page.locator('.notice').innerText()).includes('Trace not found'), 'a missing trace is explained');
+});
+
+test('big-trace: a trace of 100,000 spans opens and scrolls, rendering only visible rows', async (page) => {
+  const spanCount = Number(args.spans ?? 100000);
+  const { traceId, lastName } = await bigTrace(otlp, spanCount);
+  const started = performance.now();
+  await page.goto(`${url}/#/trace/${traceId}`);
+  await page.waitForSelector('.wf-row', { timeout: 120000 });
+  const firstRender = performance.now() - started;
+  console.log(`benchmark: ${spanCount} spans, time to first render ${Math.round(firstRender)} ms`);
+  check(await page.locator('.trace-span-count').innerText() === String(spanCount), `the header counts ${spanCount} spans`);
+  const rendered = await page.locator('.wf-row').count();
+  check(rendered > 10 && rendered < 200, `only the visible rows are in the page (${rendered})`);
+  await page.locator('.wf-scroll').evaluate((element) => { element.scrollTop = element.scrollHeight; });
+  await page.waitForFunction((name) => [...document.querySelectorAll('.wf-row .wf-operation')].some((row) => row.textContent === name), lastName);
+  check(true, `scrolling to the end shows the last span (${lastName})`);
+  check(await page.locator('.wf-row').count() < 200, 'still only the visible rows after scrolling');
+  await shot(page, 'big-trace');
+});
+
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let failures = 0;
+try {
+  for (const { name, body } of tests) {
+    if (args.only && !name.startsWith(args.only)) continue;
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    console.log(`# ${name}`);
+    try {
+      await body(page);
+      if (errors.length > 0) throw new Error(`the page threw: ${errors.join('; ')}`);
+    } catch (error) {
+      failures += 1;
+      console.log(`not ok - ${name}: ${error.message}`);
+      await shot(page, `failed-${name.slice(0, 30).replace(/\W+/g, '-')}`).catch(() => {});
+    }
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
+console.log(failures === 0 ? 'all browser checks passed' : `${failures} browser test(s) failed`);
+process.exit(failures === 0 ? 0 : 1);
