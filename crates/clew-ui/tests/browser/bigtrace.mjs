@@ -1,6 +1,8 @@
 // Sends one trace of `count` spans to OTLP/HTTP (JSON), in batches: a root, 100 services'
 // worth of request spans under it, and steps under those, so the tree is wide and a few
-// levels deep. Returns the trace id and the name of the span that comes last in the tree.
+// levels deep. Operation names repeat, as in a real job (a few dozen distinct names); the
+// step number is an attribute. Returns the trace id and the id of the span that comes last
+// in the tree.
 import { randomBytes } from 'node:crypto';
 
 const hex = (bytes) => randomBytes(bytes).toString('hex');
@@ -12,21 +14,21 @@ export async function bigTrace(otlp, count, batchSize = 5000) {
   const groups = 100;
   const perGroup = Math.ceil((count - 1 - groups) / groups);
   const spans = [];
-  const span = (spanId, parentSpanId, name, offsetMicros, lengthMicros, error = false) => ({
+  const span = (spanId, parentSpanId, name, offsetMicros, lengthMicros, error = false, step = spans.length) => ({
     traceId, spanId, parentSpanId, name, kind: 1,
     startTimeUnixNano: String(start + BigInt(offsetMicros) * 1000n),
     endTimeUnixNano: String(start + BigInt(offsetMicros + lengthMicros) * 1000n),
-    attributes: [{ key: 'step.index', value: { intValue: String(spans.length) } }],
+    attributes: [{ key: 'step.index', value: { intValue: String(step) } }],
     status: error ? { code: 2, message: 'step failed' } : { code: 0 },
   });
   spans.push(span(rootId, '', 'big batch job', 0, 60_000_000));
-  let lastName = '';
+  let lastSpanId = '';
   for (let group = 0; group < groups && spans.length < count; group += 1) {
     const groupId = hex(8);
-    spans.push(span(groupId, rootId, `group ${group}`, group * 600_000, 590_000));
+    spans.push(span(groupId, rootId, `group ${group % 10}`, group * 600_000, 590_000));
     for (let step = 0; step < perGroup && spans.length < count; step += 1) {
-      lastName = `step ${group}.${step}`;
-      spans.push(span(hex(8), groupId, lastName, group * 600_000 + step * 590, 500, step % 997 === 0));
+      lastSpanId = hex(8);
+      spans.push(span(lastSpanId, groupId, `step ${step % 25}`, group * 600_000 + step * 590, 500, step % 997 === 0));
     }
   }
   for (let first = 0; first < spans.length; first += batchSize) {
@@ -37,5 +39,5 @@ export async function bigTrace(otlp, count, batchSize = 5000) {
     const response = await fetch(`${otlp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     if (!response.ok) throw new Error(`OTLP answered ${response.status}: ${await response.text()}`);
   }
-  return { traceId, lastName };
+  return { traceId, lastSpanId };
 }
