@@ -112,7 +112,16 @@ export function createWaterfall(model, { onSelect, onEvent }) {
       outside ? null : h('div', {
         class: 'wf-bar', style: `left:${left}%;width:max(2px, ${right - left}%);background:${span.error ? '' : serviceColor(span.service)}`,
       }),
-      h('span', { class: 'wf-duration', style: `left:${Math.min(Math.max(right, 0), 92)}%` }, duration(span.duration))));
+      durationLabel(span, left, right)));
+  }
+
+  // The duration goes after the bar, or, when the bar ends near the right edge, inside it
+  // (a wide bar) or before it (a narrow one), so it is never cut off.
+  function durationLabel(span, left, right) {
+    const text = duration(span.duration);
+    if (right <= 85) return h('span', { class: 'wf-duration', style: `left:${Math.max(right, 0)}%` }, text);
+    if (right - left >= 12) return h('span', { class: 'wf-duration inside', style: `right:${100 - right}%` }, text);
+    return h('span', { class: 'wf-duration before', style: `right:${Math.max(0, 100 - left)}%` }, text);
   }
 
   function renderRows() {
