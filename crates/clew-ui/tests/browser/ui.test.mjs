@@ -115,6 +115,9 @@ test('a failed order shows which service failed', async (page) => {
   check(await page.locator('.wf-row.is-error').count() >= 1, 'error spans are marked in the waterfall');
   check(Number(await page.locator('.trace-error-count').innerText()) >= 1, 'the header counts the errors');
   await shot(page, 'trace-error');
+  await page.locator('.tabs button', { hasText: 'Flame graph' }).click();
+  await page.waitForSelector('.flame-canvas');
+  await shot(page, 'flame-order');
 });
 
 test('a dot of the scatter plot opens its trace', async (page) => {
