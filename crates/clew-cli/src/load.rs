@@ -45,6 +45,9 @@ Sends synthetic traces to a collector and reports what it accepted.
   --seed N                seed of the generated data (default 1)
   --start NANOS           Unix time of the first span, in nanoseconds (default: now)
   --json                  print the summary as JSON
+  --limits                send nothing: measure, on the requests a run would send, how fast
+                          prost decodes them (the ceiling of any OTLP ingest) and how small
+                          zstd -19 makes them (a floor for bytes per span)
 ";
 
 /// The wire format.
@@ -91,10 +94,11 @@ struct Options {
     spans: Option<u64>,
     shape: Shape,
     json: bool,
+    limits: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let (options, positional) = parse_options(args, &["json"])?;
+    let (options, positional) = parse_options(args, &["json", "limits"])?;
     if let Some(extra) = positional.first() {
         return Err(format!("unexpected argument {extra:?}"));
     }
@@ -120,6 +124,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             start_unix_nano: 0,
         },
         json: false,
+        limits: false,
     };
     let mut start = None;
     for (name, value) in options {
@@ -169,6 +174,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "seed" => parsed.shape.seed = number(0)?,
             "start" => start = Some(number(0)?),
             "json" => parsed.json = true,
+            "limits" => parsed.limits = true,
             other => return Err(format!("unknown option --{}\n\n{USAGE}", other.replace('_', "-"))),
         }
     }
@@ -469,6 +475,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         return Ok(());
     }
     let options = Arc::new(parse(args)?);
+    if options.limits {
+        return limits(&options);
+    }
     let runtime = match options.wire {
         Wire::OtlpGrpc => Some(Arc::new(
             tokio::runtime::Builder::new_multi_thread()
@@ -584,6 +593,67 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The decode-only rate and the zstd -19 size of the OTLP protobuf requests a run sends
+/// (at most 200 of them; `--spans` and the shape decide which).
+fn limits(options: &Options) -> Result<(), String> {
+    let spans_per_request = options.shape.spans_per_request() as u64;
+    let requests = options.spans.unwrap_or(u64::MAX).div_ceil(spans_per_request).clamp(1, 200);
+    let encoded: Vec<Vec<u8>> =
+        (0..requests).map(|index| otlp_request(generate(&options.shape, index)).encode_to_vec()).collect();
+    let spans = requests * spans_per_request;
+    let raw: usize = encoded.iter().map(Vec::len).sum();
+    // Decode every request a few times, one thread, as a receiver's decode step would.
+    let rounds = 3;
+    let started = Instant::now();
+    let mut decoded = 0_u64;
+    for _ in 0..rounds {
+        for bytes in &encoded {
+            let request = ExportTraceServiceRequest::decode(bytes.as_slice())
+                .map_err(|error| format!("a generated request does not decode: {error}"))?;
+            decoded += request
+                .resource_spans
+                .iter()
+                .flat_map(|resource| &resource.scope_spans)
+                .map(|scope| scope.spans.len() as u64)
+                .sum::<u64>();
+        }
+    }
+    let decode_rate = decoded as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    let mut all = Vec::with_capacity(raw);
+    for bytes in &encoded {
+        all.extend_from_slice(bytes);
+    }
+    let compressed = zstd::bulk::compress(&all, 19).map_err(|error| format!("zstd: {error}"))?;
+    let value = json!({
+        "requests": requests,
+        "spans": spans,
+        "protobuf_bytes_per_span": raw as f64 / spans as f64,
+        "zstd19_bytes_per_span": compressed.len() as f64 / spans as f64,
+        "decode_only_spans_per_second": decode_rate,
+    });
+    if options.json {
+        crate::print_text(&format!("{value}\n"));
+    } else {
+        crate::print_text(&format!(
+            "{spans} spans in {requests} requests: {:.1} bytes/span as OTLP protobuf, {:.1} after zstd -19; prost decodes {decode_rate:.0} spans/s on one thread\n",
+            raw as f64 / spans as f64,
+            compressed.len() as f64 / spans as f64,
+        ));
+    }
+    Ok(())
+}
+
+/// The id of the first trace of the first request, to look the run up by.
+fn first_trace_id(shape: &Shape) -> String {
+    let mut first = shape.clone();
+    first.traces_per_request = 1;
+    generate(&first, 0)
+        .iter()
+        .flat_map(|(_, spans)| spans)
+        .next()
+        .map_or_else(String::new, |span| span.trace_id.to_string())
+}
+
 fn summary(options: &Options, tallies: &[Tally], elapsed: Duration) {
     let requests: u64 = tallies.iter().map(|tally| tally.requests).sum();
     let sent: u64 = tallies.iter().map(|tally| tally.spans_sent).sum();
@@ -617,6 +687,7 @@ fn summary(options: &Options, tallies: &[Tally], elapsed: Duration) {
             "connections": options.connections,
             "seed": options.shape.seed,
             "start_unix_nano": options.shape.start_unix_nano,
+            "first_trace_id": first_trace_id(&options.shape),
             "spans_per_trace": options.shape.spans_per_trace(),
             "requests": requests,
             "spans_sent": sent,

@@ -162,3 +162,14 @@ fn the_same_seed_and_start_send_the_same_bytes_and_refusals_are_counted_by_answe
     assert_eq!(summary["spans_accepted"], 0);
     assert_eq!(summary["spans_refused"], serde_json::json!({ "HTTP 503": 100 }));
 }
+
+#[test]
+fn limits_measure_the_requests_a_run_would_send_without_sending() {
+    let limits = load(&["--limits", "--spans", "5000", "--endpoint", "http://127.0.0.1:9"]);
+    assert_eq!(limits["spans"], 5000);
+    assert_eq!(limits["requests"], 10);
+    let protobuf = limits["protobuf_bytes_per_span"].as_f64().unwrap();
+    let zstd = limits["zstd19_bytes_per_span"].as_f64().unwrap();
+    assert!(zstd > 0.0 && zstd < protobuf / 2.0, "{limits}");
+    assert!(limits["decode_only_spans_per_second"].as_f64().unwrap() > 0.0);
+}
