@@ -566,25 +566,15 @@ impl Inner {
             if group.len() < self.config.compaction_blocks.max(2) {
                 continue;
             }
-            let mut all_spans = Vec::new();
-            let mut all_records = Vec::new();
-            for block in &group {
-                block.for_each_trace(&mut |_, spans| {
-                    all_spans.extend(spans);
-                    Ok(())
-                })?;
-                all_records.extend(block.read_records()?);
-            }
             let lineage = Lineage {
                 level: level + 1,
                 wal_through: group.iter().map(|block| block.meta().wal_through).max().unwrap_or(0),
                 sources: group.iter().map(|block| block.meta().id.clone()).collect(),
             };
-            let merged = Block::write(
+            let merged = Block::write_merged(
                 &self.config.blocks_dir(),
                 &self.new_block_id(),
-                all_spans,
-                all_records,
+                &group,
                 lineage,
                 &self.config.block_options(),
             )?;

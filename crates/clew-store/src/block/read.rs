@@ -339,3 +339,44 @@ enum RowGroups<'a> {
     /// Those that may hold, for each list, one of its texts as an attribute value.
     WithValues(&'a [Vec<String>]),
 }
+
+/// The spans of a block one after the other, in file order (trace id, start, span id),
+/// holding one decoded batch at a time.
+pub(super) struct SpanCursor<'a> {
+    file: ParquetFile<'a>,
+    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    decoder: Decoder,
+    buffer: std::collections::VecDeque<StoredSpan>,
+}
+
+impl<'a> SpanCursor<'a> {
+    pub(super) fn open(block: &'a Block) -> Result<SpanCursor<'a>, StoreError> {
+        let file = ParquetFile::spans(block);
+        let reader = File::open(file.dir.join(file.name)).map_err(|error| file.error(error))?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, file.metadata.clone());
+        let reader = guarded(|| builder.build()).map_err(|message| file.error(message))?;
+        Ok(SpanCursor { file, reader, decoder: Decoder::default(), buffer: std::collections::VecDeque::new() })
+    }
+
+    /// The next span, without taking it.
+    pub(super) fn peek(&mut self) -> Result<Option<&StoredSpan>, StoreError> {
+        while self.buffer.is_empty() {
+            let reader = &mut self.reader;
+            let Some(batch) = guarded(|| reader.next().transpose()).map_err(|message| self.file.error(message))? else {
+                return Ok(None);
+            };
+            let columns = SpanColumns::new(&batch).map_err(|message| self.file.error(message))?;
+            for row in 0..batch.num_rows() {
+                let span = columns.span(row, &mut self.decoder).map_err(|message| self.file.error(message))?;
+                self.buffer.push_back(span);
+            }
+        }
+        Ok(self.buffer.front())
+    }
+
+    /// Takes the next span.
+    pub(super) fn take(&mut self) -> Result<Option<StoredSpan>, StoreError> {
+        self.peek()?;
+        Ok(self.buffer.pop_front())
+    }
+}
