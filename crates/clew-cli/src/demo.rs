@@ -150,7 +150,12 @@ impl Shop {
             at(base, t0 + MS / 2),
             vec![KeyValue::new("cart.items", quantity)],
         );
-        validate.event(Level::Info, "cart.validated", [KeyValue::new("cart.total_cents", quantity * 1999)]);
+        validate.event_at(
+            Level::Info,
+            "cart.validated",
+            at(base, t0 + MS),
+            [KeyValue::new("cart.total_cents", quantity * 1999)],
+        );
         validate.end_at(at(base, t0 + 2 * MS));
 
         // Inventory, with its database.
@@ -188,7 +193,12 @@ impl Shop {
             ],
         );
         if slow_db {
-            query.event(Level::Warn, "slow query", [KeyValue::new("db.rows_examined", 184_220_i64)]);
+            query.event_at(
+                Level::Warn,
+                "slow query",
+                at(base, t1 + MS + db_ms * MS),
+                [KeyValue::new("db.rows_examined", 184_220_i64)],
+            );
         }
         query.end_at(at(base, t1 + MS + db_ms * MS));
         stock.set_attribute("http.response.status_code", 200_i64);
@@ -234,9 +244,10 @@ impl Shop {
         fraud.set_attribute("fraud.score", if declined { 0.97 } else { score.min(0.6) });
         fraud.end_at(at(base, t2 + (1 + fraud_ms) * MS));
         let status = if declined {
-            charge.event(
+            charge.event_at(
                 Level::Error,
                 "exception",
+                at(base, t2 + (1 + fraud_ms) * MS),
                 [
                     KeyValue::new("exception.type", "CardDeclined"),
                     KeyValue::new("exception.message", "card declined: suspected fraud"),

@@ -1,8 +1,9 @@
-//! The `clew` command: `serve`, `demo`, `import`, `trace`, `search`.
+//! The `clew` command: `serve`, `demo`, `import`, `trace`, `search`, `load`.
 
 mod client;
 mod demo;
 mod import;
+mod load;
 mod show;
 
 use std::process::ExitCode;
@@ -18,6 +19,7 @@ commands:
   import FILE...        load SDK JSON lines or OTLP JSON files into a running server
   trace ID              print a trace as an indented tree with timings
   search [filters]      list matching traces (see `clew search --help`)
+  load [options]        send synthetic traces to any collector and report (see `clew load --help`)
 ";
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         "import" => import::run(rest),
         "trace" => show::trace(rest),
         "search" => show::search(rest),
+        "load" => load::run(rest),
         "help" | "--help" | "-h" => {
             print_text(USAGE);
             Ok(())

@@ -97,6 +97,23 @@ fn demo_traces_are_found_by_search_and_printed_by_trace() {
     let charge = tree_lines.iter().find(|line| line.contains("[payments] POST /charge")).unwrap();
     assert!(charge.starts_with("        └ ") && charge.ends_with("ERROR card declined: suspected fraud"), "{tree}");
 
+    // The demo's traces happened in the past: each span's events lie within the span.
+    let trace: serde_json::Value = serde_json::from_str(
+        &reqwest::blocking::get(format!("{}/api/v1/traces/{trace_id}", server.http)).unwrap().text().unwrap(),
+    )
+    .unwrap();
+    let nanos = |value: &serde_json::Value| value.as_str().unwrap().parse::<u64>().unwrap();
+    let mut events = 0;
+    for span in trace["spans"].as_array().unwrap() {
+        let (start, end) = (nanos(&span["startTimeUnixNano"]), nanos(&span["endTimeUnixNano"]));
+        for event in span["events"].as_array().unwrap() {
+            let time = nanos(&event["timeUnixNano"]);
+            assert!((start..=end).contains(&time), "{} at {time} outside {start}..={end}", event["name"]);
+            events += 1;
+        }
+    }
+    assert!(events >= 2, "a failed order has its cart and its card events: {trace}");
+
     // Agent sessions carry trace-level events.
     let sessions = text(&clew(&["search", "--server", &server.http, "--service", "support-agent", "--lookback", "2h"]));
     let session = sessions.lines().next().unwrap().split_whitespace().next().unwrap();

@@ -283,7 +283,7 @@ pub(crate) fn parse_bytes(text: &str) -> Result<usize, String> {
 }
 
 /// `7d`, `12h`, `30m`, `45s`, `1h30m`, `250ms`: a duration.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad = || format!("{text:?} is not a duration like 7d, 12h, 30m, 45s or 250ms");
     if text.is_empty() {
         return Err(bad());

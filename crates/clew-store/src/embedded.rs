@@ -24,12 +24,15 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock, RwLockRead
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use clew::{SpanData, TraceId};
+use clew::TraceId;
 
+use crate::aggregate::{
+    ErrorGroup, ErrorGroupsBuilder, ErrorQuery, OperationStats, OperationStatsBuilder, OperationStatsQuery,
+};
 use crate::block::{Block, BlockOptions, Lineage};
 use crate::head::Head;
 use crate::model::{
-    Dependency, DependencyCounter, Operation, PartialSummary, SearchQuery, StoredSpan, TraceData, TraceSummary,
+    CallSpan, Dependency, DependencyCounter, Operation, PartialSummary, SearchQuery, TraceData, TraceSummary,
     WriteBatch,
 };
 use crate::wal::{Damage, Wal, WalConfig};
@@ -330,6 +333,14 @@ impl Store for EmbeddedStore {
         self.inner.dependencies(start_unix_nano, end_unix_nano)
     }
 
+    fn operation_stats(&self, query: &OperationStatsQuery) -> Result<OperationStats, StoreError> {
+        self.inner.operation_stats(query)
+    }
+
+    fn error_groups(&self, query: &ErrorQuery) -> Result<Vec<ErrorGroup>, StoreError> {
+        self.inner.error_groups(query)
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         self.inner.flush()
     }
@@ -379,6 +390,20 @@ impl Inner {
 
     fn blocks(&self) -> Vec<Arc<Block>> {
         read(&self.blocks).clone()
+    }
+
+    /// Calls `f` with the head and the head being written out, if any, and returns the
+    /// blocks, all as of one moment: a flush moves spans from the head to the flushing head
+    /// and from there to a block while holding the locks of both sides, and this takes them
+    /// in the same order (blocks, flushing, head), so every span is seen exactly once.
+    fn snapshot(&self, mut f: impl FnMut(&Head)) -> Vec<Arc<Block>> {
+        let blocks = read(&self.blocks);
+        let flushing = read(&self.flushing);
+        f(&read(&self.head));
+        if let Some((head, _)) = &*flushing {
+            f(head);
+        }
+        blocks.clone()
     }
 
     fn for_each_head(&self, mut f: impl FnMut(&Head)) {
@@ -441,35 +466,47 @@ impl Inner {
     }
 
     fn dependencies(&self, start_unix_nano: u64, end_unix_nano: u64) -> Result<Vec<Dependency>, StoreError> {
-        let mut counter = DependencyCounter::default();
-        let in_range = |spans: &[(&str, &SpanData)]| {
-            let start = spans.iter().map(|(_, span)| span.start_time_unix_nano).min().unwrap_or(0);
-            (start_unix_nano..=end_unix_nano).contains(&start)
-        };
-        self.for_each_head(|head| {
+        let mut counter = DependencyCounter::new(start_unix_nano, end_unix_nano);
+        let blocks = self.snapshot(|head| {
             head.for_each_trace(|_, spans| {
-                let spans: Vec<(&str, &SpanData)> =
-                    spans.iter().map(|stored| (stored.service(), &stored.span)).collect();
-                if in_range(&spans) {
-                    counter.add_trace(&spans);
-                }
+                let spans: Vec<CallSpan<'_>> = spans.iter().map(|stored| CallSpan::of(stored)).collect();
+                counter.add_trace(&spans);
             });
         });
-        for block in self.blocks() {
+        for block in blocks {
             let meta = block.meta();
             if meta.min_start_unix_nano > end_unix_nano || meta.max_end_unix_nano < start_unix_nano {
                 continue;
             }
-            block.for_each_trace(&mut |_, spans: Vec<StoredSpan>| {
-                let spans: Vec<(&str, &SpanData)> =
-                    spans.iter().map(|stored| (stored.service(), &stored.span)).collect();
-                if in_range(&spans) {
-                    counter.add_trace(&spans);
-                }
-                Ok(())
-            })?;
+            block.dependencies(&mut counter)?;
         }
         Ok(counter.finish())
+    }
+
+    fn operation_stats(&self, query: &OperationStatsQuery) -> Result<OperationStats, StoreError> {
+        let mut builder = OperationStatsBuilder::new(query)?;
+        let blocks = self.snapshot(|head| head.spans().iter().for_each(|stored| builder.add_span(stored)));
+        for block in blocks {
+            if block.may_hold_starts_in(query.start_unix_nano, query.end_unix_nano)
+                && query.service.as_ref().is_none_or(|service| block.meta().services.contains(service))
+            {
+                block.operation_stats(&mut builder)?;
+            }
+        }
+        Ok(builder.finish())
+    }
+
+    fn error_groups(&self, query: &ErrorQuery) -> Result<Vec<ErrorGroup>, StoreError> {
+        let mut builder = ErrorGroupsBuilder::new(query);
+        let blocks = self.snapshot(|head| head.spans().iter().for_each(|stored| builder.add_span(stored)));
+        for block in blocks {
+            if block.may_hold_starts_in(query.start_unix_nano, query.end_unix_nano)
+                && query.service.as_ref().is_none_or(|service| block.meta().services.contains(service))
+            {
+                block.error_groups(&mut builder)?;
+            }
+        }
+        Ok(builder.finish())
     }
 
     fn stats(&self) -> StoreStats {
@@ -521,8 +558,10 @@ impl Inner {
                     return Ok(());
                 }
                 let wal_through = self.wal.rotate()?;
+                // Both at once, in the order `snapshot` takes them.
+                let mut flushing = write(&self.flushing);
                 let head = Arc::new(std::mem::take(&mut *write(&self.head)));
-                *write(&self.flushing) = Some((Arc::clone(&head), wal_through));
+                *flushing = Some((Arc::clone(&head), wal_through));
                 (head, wal_through)
             }
         };
@@ -536,8 +575,12 @@ impl Inner {
             lineage,
             &self.config.block_options(),
         )?;
-        write(&self.blocks).push(Arc::new(block));
-        *write(&self.flushing) = None;
+        {
+            // Both at once, in the order `snapshot` takes them.
+            let mut blocks = write(&self.blocks);
+            blocks.push(Arc::new(block));
+            *write(&self.flushing) = None;
+        }
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
         self.wal.remove_segments_before(wal_through)?;
         Ok(())
@@ -566,25 +609,15 @@ impl Inner {
             if group.len() < self.config.compaction_blocks.max(2) {
                 continue;
             }
-            let mut all_spans = Vec::new();
-            let mut all_records = Vec::new();
-            for block in &group {
-                block.for_each_trace(&mut |_, spans| {
-                    all_spans.extend(spans);
-                    Ok(())
-                })?;
-                all_records.extend(block.read_records()?);
-            }
             let lineage = Lineage {
                 level: level + 1,
                 wal_through: group.iter().map(|block| block.meta().wal_through).max().unwrap_or(0),
                 sources: group.iter().map(|block| block.meta().id.clone()).collect(),
             };
-            let merged = Block::write(
+            let merged = Block::write_merged(
                 &self.config.blocks_dir(),
                 &self.new_block_id(),
-                all_spans,
-                all_records,
+                &group,
                 lineage,
                 &self.config.block_options(),
             )?;

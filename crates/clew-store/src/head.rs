@@ -126,6 +126,11 @@ impl Head {
         }
     }
 
+    /// Every span, in the order written.
+    pub(crate) fn spans(&self) -> &[StoredSpan] {
+        &self.spans
+    }
+
     /// The services and their operations.
     pub(crate) fn operations(&self) -> &BTreeMap<String, BTreeSet<Operation>> {
         &self.operations

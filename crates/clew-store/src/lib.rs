@@ -9,8 +9,12 @@
 //! - Small blocks are compacted into larger ones, and blocks older than the retention are
 //!   deleted.
 //!
-//! Queries ([`Store::trace`], [`Store::search`], …) merge the head and the blocks.
+//! Queries ([`Store::trace`], [`Store::search`], …) merge the head and the blocks. The
+//! sums over many spans ([`Store::operation_stats`], [`Store::error_groups`],
+//! [`Store::dependencies`]) skip the blocks outside their time range and read only a few
+//! narrow columns of the others.
 
+mod aggregate;
 mod block;
 mod codec;
 mod embedded;
@@ -23,6 +27,10 @@ use std::path::PathBuf;
 
 use clew::TraceId;
 
+pub use aggregate::{
+    ERROR_GROUP_TRACE_IDS, ErrorGroup, ErrorQuery, MAX_STATS_BUCKETS, OperationSeries, OperationStats,
+    OperationStatsQuery, PERCENTILE_RELATIVE_ERROR, Percentiles, StatsBucket,
+};
 pub use embedded::{EmbeddedStore, OpenReport, StoreConfig};
 pub use model::{
     Dependency, Operation, Origin, SearchQuery, StoredRecord, StoredSpan, TraceData, TraceSummary, WriteBatch,
@@ -50,8 +58,19 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The span names and kinds of one service, sorted.
     fn operations(&self, service: &str) -> Result<Vec<Operation>, StoreError>;
 
-    /// Calls between services in traces that started in the time range.
+    /// Calls between services in traces that started in the time range (both ends
+    /// included), with the durations of the called spans.
     fn dependencies(&self, start_unix_nano: u64, end_unix_nano: u64) -> Result<Vec<Dependency>, StoreError>;
+
+    /// Span counts, error counts and duration percentiles of each operation (a service's
+    /// spans of one name and kind) that started in the query's range, in total and per
+    /// bucket of the query's step. A query that [`OperationStatsQuery::bucket_count`]
+    /// refuses is answered [`StoreError::InvalidQuery`].
+    fn operation_stats(&self, query: &OperationStatsQuery) -> Result<OperationStats, StoreError>;
+
+    /// The error spans that started in the query's range, grouped by service, span name and
+    /// status message: the largest groups first, then the most recent.
+    fn error_groups(&self, query: &ErrorQuery) -> Result<Vec<ErrorGroup>, StoreError>;
 
     /// Writes what is in memory to durable blocks (the head), and waits until it is done.
     fn flush(&self) -> Result<(), StoreError>;
@@ -121,6 +140,11 @@ pub enum StoreError {
     },
     /// The store is closed.
     Closed,
+    /// The query asks for something the store does not answer.
+    InvalidQuery {
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl fmt::Display for StoreError {
@@ -131,6 +155,7 @@ impl fmt::Display for StoreError {
             StoreError::Wal(error) => write!(f, "write-ahead log: {error}"),
             StoreError::Block { path, message } => write!(f, "block {}: {message}", path.display()),
             StoreError::Closed => f.write_str("the store is closed"),
+            StoreError::InvalidQuery { reason } => write!(f, "invalid query: {reason}"),
         }
     }
 }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use clew::{Event, Resource, SpanData, SpanId, SpanKind, Str, TraceEvent, TraceId, Value};
 use clew_otlp::TraceRecord;
 
+use crate::aggregate::{Histogram, Percentiles};
+
 /// The service of a resource without `service.name`, as the OpenTelemetry SDKs name it.
 pub const UNKNOWN_SERVICE: &str = "unknown_service";
 
@@ -425,36 +427,101 @@ pub struct Dependency {
     pub call_count: u64,
     /// How many of them ended with error status (on the callee's span).
     pub error_count: u64,
+    /// Percentiles of the durations of the callee's spans; `None` only when there are no
+    /// calls.
+    pub durations: Option<Percentiles>,
 }
 
-/// Adds up the edges between services of the spans of whole traces.
-#[derive(Debug, Default)]
+/// What counting the calls between services needs of a span.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallSpan<'a> {
+    pub(crate) service: &'a str,
+    pub(crate) span_id: SpanId,
+    pub(crate) parent_span_id: Option<SpanId>,
+    pub(crate) start_unix_nano: u64,
+    pub(crate) duration_nanos: u64,
+    pub(crate) error: bool,
+}
+
+impl<'a> CallSpan<'a> {
+    pub(crate) fn of(stored: &'a StoredSpan) -> CallSpan<'a> {
+        let span = &stored.span;
+        CallSpan {
+            service: stored.service(),
+            span_id: span.span_id,
+            parent_span_id: span.parent_span_id,
+            start_unix_nano: span.start_time_unix_nano,
+            duration_nanos: span.duration_nanos(),
+            error: span.status.is_error(),
+        }
+    }
+}
+
+/// Adds up the edges between services of the spans of whole traces that started in a time
+/// range.
+#[derive(Debug)]
 pub(crate) struct DependencyCounter {
-    edges: HashMap<(String, String), (u64, u64)>,
+    start_unix_nano: u64,
+    end_unix_nano: u64,
+    /// Parent service, then child service.
+    edges: HashMap<String, HashMap<String, EdgeSums>>,
+}
+
+#[derive(Debug, Default)]
+struct EdgeSums {
+    calls: u64,
+    errors: u64,
+    durations: Histogram,
 }
 
 impl DependencyCounter {
-    /// Counts the edges of one trace: each span whose parent is in the trace and belongs to
-    /// another service.
-    pub(crate) fn add_trace<'a>(&mut self, spans: &[(&'a str, &'a SpanData)]) {
-        let by_id: HashMap<SpanId, &str> = spans.iter().map(|(service, span)| (span.span_id, *service)).collect();
-        for (service, span) in spans {
-            let Some(parent) = span.parent_span_id.and_then(|id| by_id.get(&id)) else { continue };
-            if parent != service {
-                let entry = self.edges.entry(((*parent).to_owned(), (*service).to_owned())).or_default();
-                entry.0 += 1;
-                entry.1 += u64::from(span.status.is_error());
+    /// A counter of the traces whose earliest span started in `[start, end]`.
+    pub(crate) fn new(start_unix_nano: u64, end_unix_nano: u64) -> DependencyCounter {
+        DependencyCounter { start_unix_nano, end_unix_nano, edges: HashMap::new() }
+    }
+
+    /// Counts the edges of one trace (all of its spans in one source), if its earliest span
+    /// started in the range: each span whose parent is in the trace and belongs to another
+    /// service.
+    pub(crate) fn add_trace(&mut self, spans: &[CallSpan<'_>]) {
+        let start = spans.iter().map(|span| span.start_unix_nano).min().unwrap_or(0);
+        if !(self.start_unix_nano..=self.end_unix_nano).contains(&start) {
+            return;
+        }
+        let by_id: HashMap<SpanId, &str> = spans.iter().map(|span| (span.span_id, span.service)).collect();
+        for span in spans {
+            let Some(&parent) = span.parent_span_id.and_then(|id| by_id.get(&id)) else { continue };
+            if parent == span.service {
+                continue;
             }
+            let children = match self.edges.get_mut(parent) {
+                Some(children) => children,
+                None => self.edges.entry(parent.to_owned()).or_default(),
+            };
+            let edge = match children.get_mut(span.service) {
+                Some(edge) => edge,
+                None => children.entry(span.service.to_owned()).or_default(),
+            };
+            edge.calls += 1;
+            edge.errors += u64::from(span.error);
+            edge.durations.record(span.duration_nanos);
         }
     }
 
     /// The edges, by parent then child.
     pub(crate) fn finish(self) -> Vec<Dependency> {
-        let mut edges: Vec<Dependency> = self
-            .edges
-            .into_iter()
-            .map(|((parent, child), (call_count, error_count))| Dependency { parent, child, call_count, error_count })
-            .collect();
+        let mut edges = Vec::new();
+        for (parent, children) in self.edges {
+            for (child, sums) in children {
+                edges.push(Dependency {
+                    parent: parent.clone(),
+                    child,
+                    call_count: sums.calls,
+                    error_count: sums.errors,
+                    durations: sums.durations.percentiles(),
+                });
+            }
+        }
         edges.sort_by(|a, b| (&a.parent, &a.child).cmp(&(&b.parent, &b.child)));
         edges
     }

@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clew::{Event, KeyValue, Level, Resource, SpanData, SpanId, SpanKind, Status, TraceEvent, TraceFlags, TraceId};
 use clew_otlp::TraceRecord;
 use clew_store::{
-    Dependency, EmbeddedStore, Operation, Origin, SearchQuery, Store, StoreConfig, StoreError, WriteBatch,
+    Dependency, EmbeddedStore, Operation, Origin, PERCENTILE_RELATIVE_ERROR, SearchQuery, Store, StoreConfig,
+    StoreError, WriteBatch,
 };
 
 fn now() -> u64 {
@@ -134,9 +135,20 @@ fn answers_are_the_same_from_the_head_from_blocks_after_compaction_and_after_a_r
     assert_eq!(expected.2, [3]);
     assert_eq!(expected.3, ["checkout", "frontend"]);
     assert_eq!(expected.4, [Operation { name: "POST /orders".into(), kind: SpanKind::Client }]);
+    // Every checkout span lasts 40 ms.
+    let durations = expected.5[0].durations.unwrap();
+    for percentile in [durations.p50_nanos, durations.p95_nanos, durations.p99_nanos] {
+        assert!(percentile.abs_diff(40_000_000) as f64 <= 40e6 * PERCENTILE_RELATIVE_ERROR, "{durations:?}");
+    }
     assert_eq!(
         expected.5,
-        [Dependency { parent: "frontend".into(), child: "checkout".into(), call_count: 4, error_count: 1 }]
+        [Dependency {
+            parent: "frontend".into(),
+            child: "checkout".into(),
+            call_count: 4,
+            error_count: 1,
+            durations: Some(durations)
+        }]
     );
 
     // In blocks: one per flush, then compacted into one.

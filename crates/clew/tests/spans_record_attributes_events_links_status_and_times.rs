@@ -83,6 +83,7 @@ fn events_have_levels_times_and_attributes() {
     span.add_event("query.executed", []);
     let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     span.add_event_at("backfilled", at, []);
+    span.event_at(Level::Warn, "replayed", at + Duration::from_millis(3), [KeyValue::new("attempt", 2_i64)]);
     span.end();
     assert_snapshot!(exporter.tree(), @r#"
     master [MASTER]
@@ -90,9 +91,11 @@ fn events_have_levels_times_and_attributes() {
       · cache.miss {key="user:1"}
       · query.executed
       · backfilled
+      · replayed WARN {attempt=2}
     "#);
     let events = &exporter.spans()[0].events;
     assert_eq!(events[3].time_unix_nano, 1_700_000_000_000_000_000);
+    assert_eq!(events[4].time_unix_nano, 1_700_000_000_003_000_000);
     assert!(events[0].time_unix_nano <= events[1].time_unix_nano);
     assert!(events[0].time_unix_nano >= exporter.spans()[0].start_time_unix_nano);
 }

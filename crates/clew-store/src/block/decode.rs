@@ -54,7 +54,7 @@ impl Decoder {
     }
 }
 
-fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, String> {
+pub(super) fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, String> {
     batch.column_by_name(name).map(|array| array.as_ref()).ok_or_else(|| format!("no column {name}"))
 }
 
@@ -62,11 +62,14 @@ fn struct_column<'a>(items: &'a StructArray, name: &str) -> Result<&'a dyn Array
     items.column_by_name(name).map(|array| array.as_ref()).ok_or_else(|| format!("no field {name}"))
 }
 
-fn primitive<'a, T: ArrowPrimitiveType>(array: &'a dyn Array, name: &str) -> Result<&'a PrimitiveArray<T>, String> {
+pub(super) fn primitive<'a, T: ArrowPrimitiveType>(
+    array: &'a dyn Array,
+    name: &str,
+) -> Result<&'a PrimitiveArray<T>, String> {
     array.as_primitive_opt::<T>().ok_or_else(|| format!("{name} has the wrong type"))
 }
 
-fn strings<'a>(array: &'a dyn Array, name: &str) -> Result<&'a StringArray, String> {
+pub(super) fn strings<'a>(array: &'a dyn Array, name: &str) -> Result<&'a StringArray, String> {
     array.as_string_opt::<i32>().ok_or_else(|| format!("{name} has the wrong type"))
 }
 
@@ -74,7 +77,7 @@ fn booleans<'a>(array: &'a dyn Array, name: &str) -> Result<&'a BooleanArray, St
     array.as_boolean_opt().ok_or_else(|| format!("{name} has the wrong type"))
 }
 
-fn fixed<'a>(array: &'a dyn Array, name: &str) -> Result<&'a FixedSizeBinaryArray, String> {
+pub(super) fn fixed<'a>(array: &'a dyn Array, name: &str) -> Result<&'a FixedSizeBinaryArray, String> {
     array.as_fixed_size_binary_opt().ok_or_else(|| format!("{name} has the wrong type"))
 }
 
@@ -95,16 +98,16 @@ fn items(lists: &ListArray, row: usize) -> Result<Range<usize>, String> {
     }
 }
 
-fn optional(array: &StringArray, row: usize) -> Option<&str> {
+pub(super) fn optional(array: &StringArray, row: usize) -> Option<&str> {
     (!array.is_null(row)).then(|| array.value(row))
 }
 
-fn trace_id_at(array: &FixedSizeBinaryArray, row: usize) -> Result<TraceId, String> {
+pub(super) fn trace_id_at(array: &FixedSizeBinaryArray, row: usize) -> Result<TraceId, String> {
     let bytes: [u8; 16] = array.value(row).try_into().map_err(|_| "a trace id is not 16 bytes".to_owned())?;
     Ok(TraceId::from_bytes(bytes))
 }
 
-fn span_id_at(array: &FixedSizeBinaryArray, row: usize) -> Result<SpanId, String> {
+pub(super) fn span_id_at(array: &FixedSizeBinaryArray, row: usize) -> Result<SpanId, String> {
     let bytes: [u8; 8] = array.value(row).try_into().map_err(|_| "a span id is not 8 bytes".to_owned())?;
     Ok(SpanId::from_bytes(bytes))
 }

@@ -81,6 +81,7 @@
 mod decode;
 mod encode;
 mod read;
+mod scan;
 mod schema;
 mod summaries;
 mod values;
@@ -263,6 +264,7 @@ impl Block {
 
     /// Calls `f` once per trace with all of that trace's spans, in trace id order, reading
     /// one row group at a time.
+    #[cfg(test)]
     pub(crate) fn for_each_trace(
         &self,
         f: &mut dyn FnMut(clew::TraceId, Vec<StoredSpan>) -> Result<(), StoreError>,
@@ -284,6 +286,34 @@ impl Block {
     /// What the block's spans say about a trace, or `None` if it has none of them.
     pub(crate) fn trace_summary(&self, trace_id: clew::TraceId) -> Option<crate::model::PartialSummary> {
         self.traces.get(trace_id)
+    }
+
+    /// Whether the block may hold spans that started in `[start, end)`.
+    pub(crate) fn may_hold_starts_in(&self, start_unix_nano: u64, end_unix_nano: u64) -> bool {
+        self.meta.span_count > 0
+            && self.meta.min_start_unix_nano < end_unix_nano
+            && self.meta.max_end_unix_nano >= start_unix_nano
+    }
+
+    /// Adds the spans that `builder` wants to it, reading six narrow columns of the row
+    /// groups whose statistics allow them.
+    pub(crate) fn operation_stats(
+        &self,
+        builder: &mut crate::aggregate::OperationStatsBuilder,
+    ) -> Result<(), StoreError> {
+        scan::operation_stats(self, builder)
+    }
+
+    /// Adds the error spans that `builder` wants to it, reading six narrow columns of the
+    /// row groups whose statistics allow them.
+    pub(crate) fn error_groups(&self, builder: &mut crate::aggregate::ErrorGroupsBuilder) -> Result<(), StoreError> {
+        scan::error_groups(self, builder)
+    }
+
+    /// Counts the calls between services of each trace's spans in this block, reading seven
+    /// narrow columns.
+    pub(crate) fn dependencies(&self, counter: &mut crate::model::DependencyCounter) -> Result<(), StoreError> {
+        scan::dependencies(self, counter)
     }
 
     /// All records of the block, in file order.

@@ -13,6 +13,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 
 use super::decode::{Decoder, RecordColumns, SearchColumns, SpanColumns};
+use super::scan::{RowGroupFilter, row_groups_matching};
 use super::schema::{self, DEDICATED, status_code};
 use super::summaries::{SpanFacts, TraceTable, TraceTableBuilder};
 use super::values;
@@ -72,6 +73,7 @@ pub(super) fn all_records(block: &Block) -> Result<Vec<StoredRecord>, StoreError
 }
 
 /// Calls `f` with the spans of each trace in turn; rows of a trace are consecutive.
+#[cfg(test)]
 pub(super) fn for_each_trace(
     block: &Block,
     f: &mut dyn FnMut(TraceId, Vec<StoredSpan>) -> Result<(), StoreError>,
@@ -212,14 +214,14 @@ pub(super) fn row_groups_with_values(block: &Block, values: &[Vec<String>]) -> R
 
 /// One of a block's Parquet files.
 #[derive(Debug)]
-struct ParquetFile<'a> {
+pub(super) struct ParquetFile<'a> {
     dir: &'a Path,
     name: &'static str,
     metadata: &'a ArrowReaderMetadata,
 }
 
 impl<'a> ParquetFile<'a> {
-    fn spans(block: &'a Block) -> ParquetFile<'a> {
+    pub(super) fn spans(block: &'a Block) -> ParquetFile<'a> {
         ParquetFile { dir: block.dir(), name: SPANS_FILE, metadata: &block.spans }
     }
 
@@ -233,7 +235,7 @@ impl<'a> ParquetFile<'a> {
 
     /// Calls `each` with every batch of the chosen row groups; with `columns`, the batches
     /// hold only those (top-level) columns.
-    fn read(
+    pub(super) fn read(
         &self,
         row_groups: RowGroups<'_>,
         columns: Option<&[&str]>,
@@ -249,6 +251,7 @@ impl<'a> ParquetFile<'a> {
             RowGroups::All => None,
             RowGroups::WithTrace(trace_id) => Some(self.row_groups_with(&builder, trace_id)?),
             RowGroups::WithValues(values) => Some(self.row_groups_with_values(&builder, values)?),
+            RowGroups::Matching(filter) => Some(row_groups_matching(builder.metadata(), &filter)),
         };
         if let Some(chosen) = chosen {
             if chosen.is_empty() {
@@ -332,10 +335,53 @@ impl<'a> ParquetFile<'a> {
 
 /// Which row groups a read visits.
 #[derive(Debug, Clone, Copy)]
-enum RowGroups<'a> {
+pub(super) enum RowGroups<'a> {
     All,
     /// Those that may hold this trace.
     WithTrace(TraceId),
     /// Those that may hold, for each list, one of its texts as an attribute value.
     WithValues(&'a [Vec<String>]),
+    /// Those whose statistics allow rows that the filter wants.
+    Matching(RowGroupFilter<'a>),
+}
+
+/// The spans of a block one after the other, in file order (trace id, start, span id),
+/// holding one decoded batch at a time.
+pub(super) struct SpanCursor<'a> {
+    file: ParquetFile<'a>,
+    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    decoder: Decoder,
+    buffer: std::collections::VecDeque<StoredSpan>,
+}
+
+impl<'a> SpanCursor<'a> {
+    pub(super) fn open(block: &'a Block) -> Result<SpanCursor<'a>, StoreError> {
+        let file = ParquetFile::spans(block);
+        let reader = File::open(file.dir.join(file.name)).map_err(|error| file.error(error))?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, file.metadata.clone());
+        let reader = guarded(|| builder.build()).map_err(|message| file.error(message))?;
+        Ok(SpanCursor { file, reader, decoder: Decoder::default(), buffer: std::collections::VecDeque::new() })
+    }
+
+    /// The next span, without taking it.
+    pub(super) fn peek(&mut self) -> Result<Option<&StoredSpan>, StoreError> {
+        while self.buffer.is_empty() {
+            let reader = &mut self.reader;
+            let Some(batch) = guarded(|| reader.next().transpose()).map_err(|message| self.file.error(message))? else {
+                return Ok(None);
+            };
+            let columns = SpanColumns::new(&batch).map_err(|message| self.file.error(message))?;
+            for row in 0..batch.num_rows() {
+                let span = columns.span(row, &mut self.decoder).map_err(|message| self.file.error(message))?;
+                self.buffer.push_back(span);
+            }
+        }
+        Ok(self.buffer.front())
+    }
+
+    /// Takes the next span.
+    pub(super) fn take(&mut self) -> Result<Option<StoredSpan>, StoreError> {
+        self.peek()?;
+        Ok(self.buffer.pop_front())
+    }
 }

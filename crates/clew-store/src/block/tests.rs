@@ -793,3 +793,57 @@ fn the_trace_table_agrees_with_the_decoded_spans_after_writing_and_reopening() {
     }
     assert!(reopened.trace_summary(TraceId::from_u128(999)).is_none());
 }
+
+#[test]
+fn a_merge_of_blocks_equals_one_block_written_from_all_their_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut spans, records) = sample();
+    spans.extend(search_sample());
+    let options = BlockOptions { row_group_rows: 16, ..BlockOptions::default() };
+    // Three sources with interleaved trace ids (a trace may be in several).
+    let sources: Vec<Arc<Block>> = (0..3)
+        .map(|part| {
+            let part_spans: Vec<StoredSpan> =
+                spans.iter().enumerate().filter(|(index, _)| index % 3 == part).map(|(_, span)| span.clone()).collect();
+            let part_records: Vec<StoredRecord> = if part == 0 { records.clone() } else { Vec::new() };
+            Arc::new(
+                Block::write(
+                    dir.path(),
+                    &format!("part-{part}"),
+                    part_spans,
+                    part_records,
+                    Lineage::default(),
+                    &options,
+                )
+                .unwrap(),
+            )
+        })
+        .collect();
+    let merged = Block::write_merged(dir.path(), "merged", &sources, Lineage::default(), &options).unwrap();
+    let whole =
+        Block::write(dir.path(), "whole", spans.clone(), records.clone(), Lineage::default(), &options).unwrap();
+
+    let all = |block: &Block| {
+        let mut found = Vec::new();
+        block
+            .for_each_trace(&mut |_, spans| {
+                found.extend(spans);
+                Ok(())
+            })
+            .unwrap();
+        found
+    };
+    assert_eq!(all(&merged), all(&whole));
+    assert_eq!(all(&merged).len(), spans.len());
+    assert_eq!(merged.read_records().unwrap(), whole.read_records().unwrap());
+    let (mut a, mut b) = (merged.meta().clone(), whole.meta().clone());
+    for meta in [&mut a, &mut b] {
+        meta.id.clear();
+        meta.created_unix_nano = 0;
+        meta.bytes = 0;
+    }
+    assert_eq!(a, b);
+    for (trace_id, _) in by_trace(&spans) {
+        assert_eq!(merged.trace_summary(trace_id), whole.trace_summary(trace_id));
+    }
+}

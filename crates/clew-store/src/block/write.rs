@@ -1,6 +1,6 @@
 //! Writing a block: sorting, Arrow batches, Parquet files, `meta.json`, and the rename.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io::Write as _;
 use std::path::Path;
@@ -17,8 +17,9 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::encode::{record_batch, record_weight, span_batch, span_weight};
+use super::read::SpanCursor;
 use super::schema;
-use super::summaries::{SpanFacts, TraceTableBuilder};
+use super::summaries::{SpanFacts, TraceTable, TraceTableBuilder};
 use super::{
     Block, BlockMeta, BlockOperation, BlockOptions, FORMAT_VERSION, Lineage, META_FILE, RECORDS_FILE, SPANS_FILE,
     TEMPORARY_PREFIX, block_error,
@@ -42,61 +43,123 @@ impl Block {
         lineage: Lineage,
         options: &BlockOptions,
     ) -> Result<Block, StoreError> {
-        spans.sort_by_key(|stored| (stored.span.trace_id, stored.span.start_time_unix_nano, stored.span.span_id));
+        spans.sort_by_key(span_order);
         records.sort_by_key(|stored| (stored.trace_id(), stored.time_unix_nano()));
+        Block::write_sorted(blocks_dir, id, &mut spans.into_iter().map(Ok), records, lineage, options)
+    }
+
+    /// Writes the spans and records of `sources` merged into block `id`, atomically. The
+    /// spans stream through: one decoded batch of each source at a time, never all of them.
+    pub(crate) fn write_merged(
+        blocks_dir: &Path,
+        id: &str,
+        sources: &[Arc<Block>],
+        lineage: Lineage,
+        options: &BlockOptions,
+    ) -> Result<Block, StoreError> {
+        let mut records = Vec::new();
+        for source in sources {
+            records.extend(source.read_records()?);
+        }
+        records.sort_by_key(|stored| (stored.trace_id(), stored.time_unix_nano()));
+        let mut cursors = sources.iter().map(|source| SpanCursor::open(source)).collect::<Result<Vec<_>, _>>()?;
+        let mut merged = std::iter::from_fn(|| next_in_order(&mut cursors).transpose());
+        Block::write_sorted(blocks_dir, id, &mut merged, records, lineage, options)
+    }
+
+    /// Writes spans given in [`span_order`] and sorted records.
+    fn write_sorted(
+        blocks_dir: &Path,
+        id: &str,
+        spans: &mut dyn Iterator<Item = Result<StoredSpan, StoreError>>,
+        records: Vec<StoredRecord>,
+        lineage: Lineage,
+        options: &BlockOptions,
+    ) -> Result<Block, StoreError> {
         let final_dir = blocks_dir.join(id);
         if final_dir.exists() {
             return Err(block_error(&final_dir, "a block with this id already exists"));
         }
         let temporary = blocks_dir.join(format!("{TEMPORARY_PREFIX}{id}"));
-        if let Err(error) = write_files(&temporary, id, &spans, &records, lineage, options) {
-            let _ = fs::remove_dir_all(&temporary);
-            return Err(error);
-        }
+        let traces = match write_files(&temporary, id, spans, &records, lineage, options) {
+            Ok(traces) => traces,
+            Err(error) => {
+                let _ = fs::remove_dir_all(&temporary);
+                return Err(error);
+            }
+        };
         if let Err(error) = fs::rename(&temporary, &final_dir) {
             let _ = fs::remove_dir_all(&temporary);
             return Err(StoreError::Io { path: final_dir, source: error });
         }
         sync_dir(blocks_dir)?;
-        let mut traces = TraceTableBuilder::default();
-        for stored in &spans {
-            let span = &stored.span;
-            traces.push(SpanFacts {
-                trace_id: span.trace_id,
-                service: stored.service(),
-                name: &span.name,
-                start_unix_nano: span.start_time_unix_nano,
-                end_unix_nano: span.end_time_unix_nano,
-                error: span.status.is_error(),
-                parentless: span.parent_span_id.is_none(),
-            });
-        }
-        Block::open_with(&final_dir, Some(traces.finish()))
+        Block::open_with(&final_dir, Some(traces))
     }
 }
 
+/// The order of rows in `spans.parquet`.
+fn span_order(stored: &StoredSpan) -> (clew::TraceId, u64, clew::SpanId) {
+    (stored.span.trace_id, stored.span.start_time_unix_nano, stored.span.span_id)
+}
+
+/// The first span in [`span_order`] among the cursors' next ones.
+fn next_in_order(cursors: &mut [SpanCursor<'_>]) -> Result<Option<StoredSpan>, StoreError> {
+    let mut best: Option<(usize, (clew::TraceId, u64, clew::SpanId))> = None;
+    for (index, cursor) in cursors.iter_mut().enumerate() {
+        if let Some(stored) = cursor.peek()? {
+            let key = span_order(stored);
+            if best.as_ref().is_none_or(|(_, known)| key < *known) {
+                best = Some((index, key));
+            }
+        }
+    }
+    match best {
+        Some((index, _)) => cursors[index].take(),
+        None => Ok(None),
+    }
+}
+
+/// Writes the block's files into `dir`; returns its trace table.
 fn write_files(
     dir: &Path,
     id: &str,
-    spans: &[StoredSpan],
+    spans: &mut dyn Iterator<Item = Result<StoredSpan, StoreError>>,
     records: &[StoredRecord],
     lineage: Lineage,
     options: &BlockOptions,
-) -> Result<(), StoreError> {
+) -> Result<TraceTable, StoreError> {
     if dir.exists() {
         fs::remove_dir_all(dir).map_err(io_error(dir))?;
     }
     fs::create_dir_all(dir).map_err(io_error(dir))?;
     let properties = writer_properties(options).map_err(|message| block_error(dir, message))?;
-    let span_bytes = write_parquet(dir, SPANS_FILE, schema::spans(), &properties, spans, span_weight, span_batch)?;
+    let mut meta = MetaBuilder::default();
+    let mut traces = TraceTableBuilder::default();
+    let span_bytes = write_spans(dir, &properties, spans, |stored| {
+        meta.add_span(stored);
+        let span = &stored.span;
+        traces.push(SpanFacts {
+            trace_id: span.trace_id,
+            service: stored.service(),
+            name: &span.name,
+            start_unix_nano: span.start_time_unix_nano,
+            end_unix_nano: span.end_time_unix_nano,
+            error: span.status.is_error(),
+            parentless: span.parent_span_id.is_none(),
+        });
+    })?;
     let record_bytes =
         write_parquet(dir, RECORDS_FILE, schema::records(), &properties, records, record_weight, record_batch)?;
-    let meta = describe(id, spans, records, lineage, span_bytes + record_bytes);
+    for stored in records {
+        meta.add_record(stored);
+    }
+    let meta = meta.finish(id, lineage, span_bytes + record_bytes);
     let json = serde_json::to_vec_pretty(&meta).map_err(|error| block_error(dir, format!("{META_FILE}: {error}")))?;
     let meta_path = dir.join(META_FILE);
     let mut file = File::create(&meta_path).map_err(io_error(&meta_path))?;
     file.write_all(&json).and_then(|()| file.sync_all()).map_err(io_error(&meta_path))?;
-    sync_dir(dir)
+    sync_dir(dir)?;
+    Ok(traces.finish())
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
@@ -123,6 +186,46 @@ fn writer_properties(options: &BlockOptions) -> Result<WriterProperties, String>
 /// The path of a nested column, written with dots.
 fn nested(path: &str) -> ColumnPath {
     ColumnPath::new(path.split('.').map(str::to_owned).collect())
+}
+
+/// Writes `spans.parquet` in `dir` from spans in [`span_order`], calling `each` with every
+/// span as it passes, a batch at a time; synced; returns its size.
+fn write_spans(
+    dir: &Path,
+    properties: &WriterProperties,
+    spans: &mut dyn Iterator<Item = Result<StoredSpan, StoreError>>,
+    mut each: impl FnMut(&StoredSpan),
+) -> Result<u64, StoreError> {
+    let failed = |message: String| block_error(dir, format!("{SPANS_FILE}: {message}"));
+    let path = dir.join(SPANS_FILE);
+    let file = File::create(&path).map_err(io_error(&path))?;
+    let schema = schema::spans();
+    let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(properties.clone()))
+        .map_err(|error| failed(error.to_string()))?;
+    let mut buffer = Vec::with_capacity(BATCH_ROWS);
+    let mut bytes = 0;
+    let flush = |buffer: &mut Vec<StoredSpan>, writer: &mut ArrowWriter<File>| -> Result<(), StoreError> {
+        if !buffer.is_empty() {
+            let batch = span_batch(&schema, buffer).map_err(failed)?;
+            writer.write(&batch).map_err(|error| failed(error.to_string()))?;
+            buffer.clear();
+        }
+        Ok(())
+    };
+    for stored in spans {
+        let stored = stored?;
+        each(&stored);
+        bytes += span_weight(&stored);
+        buffer.push(stored);
+        if buffer.len() >= BATCH_ROWS || bytes >= BATCH_BYTES {
+            flush(&mut buffer, &mut writer)?;
+            bytes = 0;
+        }
+    }
+    flush(&mut buffer, &mut writer)?;
+    let file = writer.into_inner().map_err(|error| failed(error.to_string()))?;
+    file.sync_all().map_err(io_error(&path))?;
+    Ok(file.metadata().map_err(io_error(&path))?.len())
 }
 
 /// Writes `rows` as the Parquet file `name` in `dir`, synced; returns its size.
@@ -157,54 +260,88 @@ fn write_parquet<T>(
     Ok(file.metadata().map_err(io_error(&path))?.len())
 }
 
-/// What `meta.json` says about sorted spans and records.
-fn describe(id: &str, spans: &[StoredSpan], records: &[StoredRecord], lineage: Lineage, bytes: u64) -> BlockMeta {
-    let mut min_start = u64::MAX;
-    let mut max_end = 0;
-    let mut trace_count = 0;
-    let mut services = BTreeSet::new();
-    let mut operations = BTreeSet::new();
-    for (index, stored) in spans.iter().enumerate() {
+/// What `meta.json` says, gathered from spans (in [`span_order`]) and records as they pass.
+#[derive(Debug, Default)]
+struct MetaBuilder {
+    min_start: Option<u64>,
+    max_end: u64,
+    span_count: u64,
+    record_count: u64,
+    trace_count: u64,
+    last_trace: Option<clew::TraceId>,
+    /// Span names and their kinds, by service.
+    operations: HashMap<String, HashMap<String, BTreeSet<SpanKind>>>,
+}
+
+impl MetaBuilder {
+    fn add_span(&mut self, stored: &StoredSpan) {
         let span = &stored.span;
-        min_start = min_start.min(span.start_time_unix_nano);
-        max_end = max_end.max(span.end_time_unix_nano).max(span.start_time_unix_nano);
-        if index == 0 || spans[index - 1].span.trace_id != span.trace_id {
-            trace_count += 1;
+        self.add_time(span.start_time_unix_nano, span.end_time_unix_nano.max(span.start_time_unix_nano));
+        self.span_count += 1;
+        if self.last_trace != Some(span.trace_id) {
+            self.trace_count += 1;
+            self.last_trace = Some(span.trace_id);
         }
-        services.insert(stored.service());
-        operations.insert((stored.service(), span.name.as_ref(), span.kind));
+        let service = stored.service();
+        let names = match self.operations.get_mut(service) {
+            Some(names) => names,
+            None => self.operations.entry(service.to_owned()).or_default(),
+        };
+        match names.get_mut(span.name.as_ref()) {
+            Some(kinds) => {
+                kinds.insert(span.kind);
+            }
+            None => {
+                names.insert(span.name.to_string(), BTreeSet::from([span.kind]));
+            }
+        }
     }
-    for stored in records {
-        min_start = min_start.min(stored.time_unix_nano());
-        max_end = max_end.max(stored.time_unix_nano());
+
+    fn add_record(&mut self, stored: &StoredRecord) {
+        self.add_time(stored.time_unix_nano(), stored.time_unix_nano());
+        self.record_count += 1;
     }
-    if spans.is_empty() && records.is_empty() {
-        min_start = 0;
+
+    fn add_time(&mut self, start: u64, end: u64) {
+        self.min_start = Some(self.min_start.map_or(start, |known| known.min(start)));
+        self.max_end = self.max_end.max(end);
     }
-    let created_unix_nano = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
-    BlockMeta {
-        format_version: FORMAT_VERSION,
-        id: id.to_owned(),
-        level: lineage.level,
-        wal_through: lineage.wal_through,
-        sources: lineage.sources,
-        min_start_unix_nano: min_start,
-        max_end_unix_nano: max_end,
-        span_count: spans.len() as u64,
-        record_count: records.len() as u64,
-        trace_count,
-        bytes,
-        services: services.into_iter().map(str::to_owned).collect(),
-        operations: operations
+
+    fn finish(self, id: &str, lineage: Lineage, bytes: u64) -> BlockMeta {
+        let created_unix_nano = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
+        let mut services: Vec<String> = self.operations.keys().cloned().collect();
+        services.sort();
+        let mut operations: Vec<(String, String, SpanKind)> = self
+            .operations
             .into_iter()
-            .map(|(service, name, kind): (&str, &str, SpanKind)| BlockOperation {
-                service: service.to_owned(),
-                name: name.to_owned(),
-                kind: kind.as_str().to_owned(),
+            .flat_map(|(service, names)| {
+                names.into_iter().flat_map(move |(name, kinds)| {
+                    let service = service.clone();
+                    kinds.into_iter().map(move |kind| (service.clone(), name.clone(), kind))
+                })
             })
-            .collect(),
-        created_unix_nano,
+            .collect();
+        operations.sort();
+        BlockMeta {
+            format_version: FORMAT_VERSION,
+            id: id.to_owned(),
+            level: lineage.level,
+            wal_through: lineage.wal_through,
+            sources: lineage.sources,
+            min_start_unix_nano: self.min_start.unwrap_or(0),
+            max_end_unix_nano: self.max_end,
+            span_count: self.span_count,
+            record_count: self.record_count,
+            trace_count: self.trace_count,
+            bytes,
+            services,
+            operations: operations
+                .into_iter()
+                .map(|(service, name, kind)| BlockOperation { service, name, kind: kind.as_str().to_owned() })
+                .collect(),
+            created_unix_nano,
+        }
     }
 }

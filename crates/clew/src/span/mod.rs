@@ -218,6 +218,19 @@ impl Span {
         });
     }
 
+    /// Adds an event with a level at a given time.
+    pub fn event_at(
+        &mut self,
+        level: Level,
+        name: impl Into<Str>,
+        time: SystemTime,
+        attributes: impl IntoIterator<Item = KeyValue>,
+    ) {
+        self.with_recording(|recording| {
+            recording.add_event(name.into(), Some(level), attributes, clock::unix_nanos(time))
+        });
+    }
+
     /// Adds an event at a given time.
     pub fn add_event_at(
         &mut self,
