@@ -69,7 +69,10 @@ fn the_ui_answers_search_trace_compare_and_map_in_chromium() {
         harness.display()
     );
     let node = Command::new("node").arg("--version").output();
-    assert!(node.is_ok_and(|output| output.status.success()), "node is missing: install Node.js 18 or newer");
+    assert!(
+        node.is_ok_and(|output| output.status.success()),
+        "node is missing: run scripts/test (it installs it with apt-get) or `apt-get install -y nodejs npm`"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path());
