@@ -1,7 +1,10 @@
 //! clew's own query API, `/api/v1/…`, described in `openapi.yaml` at the crate's root.
 //!
 //! Times are unix nanoseconds as decimal strings (they do not fit a JSON number exactly);
-//! durations are nanoseconds as decimal strings too.
+//! durations are nanoseconds as decimal strings too. `stats.rs` holds the sums over many
+//! spans: operation stats and error groups.
+
+mod stats;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -9,13 +12,13 @@ use axum::response::Response;
 use axum::routing::get;
 use clew::{Event, KeyValue, Link, SpanKind, Status, Value};
 use clew_otlp::TraceRecord;
-use clew_store::{Dependency, Operation, SearchQuery, StoredSpan, TraceData, TraceSummary};
+use clew_store::{Dependency, Operation, Percentiles, SearchQuery, StoredSpan, TraceData, TraceSummary};
 use serde_json::{Value as Json, json};
 
 use super::{ApiError, Query, json_response, now_unix_nano, pairs, parse_trace_id};
 
 /// The OpenAPI description of this API.
-pub(crate) const OPENAPI: &str = include_str!("../../openapi.yaml");
+pub(crate) const OPENAPI: &str = include_str!("../../../openapi.yaml");
 
 pub(crate) fn router() -> Router<Query> {
     Router::new()
@@ -24,6 +27,8 @@ pub(crate) fn router() -> Router<Query> {
         .route("/api/v1/services", get(services))
         .route("/api/v1/services/{service}/operations", get(operations))
         .route("/api/v1/dependencies", get(dependencies))
+        .route("/api/v1/operations/stats", get(stats::operation_stats))
+        .route("/api/v1/errors", get(stats::errors))
         .route("/api/v1/openapi.yaml", get(openapi))
 }
 
@@ -295,10 +300,23 @@ fn operation_json(operation: &Operation) -> Json {
 }
 
 fn dependency_json(dependency: &Dependency) -> Json {
-    json!({
+    let edge = json!({
         "parent": dependency.parent,
         "child": dependency.child,
         "callCount": dependency.call_count,
         "errorCount": dependency.error_count,
-    })
+    });
+    with_percentiles(edge, dependency.durations)
+}
+
+/// `object` with `p50Nanos`, `p95Nanos` and `p99Nanos`: decimal strings, or null when
+/// there were no durations.
+fn with_percentiles(mut object: Json, durations: Option<Percentiles>) -> Json {
+    let Json::Object(fields) = &mut object else { return object };
+    let nanos =
+        |pick: fn(&Percentiles) -> u64| durations.as_ref().map_or(Json::Null, |found| pick(found).to_string().into());
+    fields.insert("p50Nanos".into(), nanos(|found| found.p50_nanos));
+    fields.insert("p95Nanos".into(), nanos(|found| found.p95_nanos));
+    fields.insert("p99Nanos".into(), nanos(|found| found.p99_nanos));
+    object
 }
