@@ -1,5 +1,6 @@
 // clew's own /api/v1, and the two ways a call fails: the server cannot be reached, or it
 // answered with an error.
+import { millisToNanos } from './format.js';
 
 /** Why a call failed; `unreachable` is true when no answer came back at all. */
 export class ApiError extends Error {
@@ -53,9 +54,24 @@ export async function trace(traceId) {
 
 /** Calls between services, for traces that started between start and end (unix ms). */
 export async function dependencies(startMillis, endMillis) {
-  const params = new URLSearchParams({
-    start: `${BigInt(Math.round(startMillis)) * 1000000n}`,
-    end: `${BigInt(Math.round(endMillis)) * 1000000n}`,
-  });
+  const params = new URLSearchParams({ start: millisToNanos(startMillis), end: millisToNanos(endMillis) });
   return (await getJson(`/api/v1/dependencies?${params}`)).dependencies;
+}
+
+/**
+ * Rate, errors and latency percentiles of each service and operation between start and end
+ * (unix ms), overall and per bucket of the range; `service` may be empty for all of them.
+ */
+export async function operationStats({ service, startMillis, endMillis }) {
+  const params = new URLSearchParams({ start: millisToNanos(startMillis), end: millisToNanos(endMillis) });
+  if (service) params.set('service', service);
+  return getJson(`/api/v1/operations/stats?${params}`);
+}
+
+/** Error spans between start and end (unix ms) grouped by service, operation and message, most frequent first. */
+export async function errorGroups({ service, startMillis, endMillis, limit }) {
+  const params = new URLSearchParams({ start: millisToNanos(startMillis), end: millisToNanos(endMillis) });
+  if (service) params.set('service', service);
+  if (limit) params.set('limit', String(limit));
+  return (await getJson(`/api/v1/errors?${params}`)).groups;
 }

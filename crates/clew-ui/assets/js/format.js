@@ -18,9 +18,34 @@ function trim(value) {
   return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }
 
+/** A duration the API gives as a decimal string of nanoseconds, or null, as a number or null. */
+export function nanosOrNull(text) {
+  return text === null || text === undefined ? null : Number(text);
+}
+
+/** Events per second as a rate a person reads: per second, per minute or per hour. */
+export function rate(perSecond) {
+  if (!Number.isFinite(perSecond) || perSecond <= 0) return '0/s';
+  if (perSecond >= 1) return `${trim(perSecond)}/s`;
+  if (perSecond * 60 >= 1) return `${trim(perSecond * 60)}/min`;
+  return `${trim(perSecond * 3600)}/h`;
+}
+
+/** A share (0 to 1) as a percentage; small non-zero shares keep a decimal. */
+export function percent(share) {
+  if (!Number.isFinite(share) || share <= 0) return '0%';
+  if (share >= 0.1) return `${Math.round(share * 100)}%`;
+  return `${trim(share * 100)}%`;
+}
+
 /** Unix nanoseconds (a decimal string) as milliseconds since the epoch (a number). */
 export function nanosToMillis(text) {
   return Number(BigInt(text) / 1000000n);
+}
+
+/** Milliseconds since the epoch as the decimal string of nanoseconds the API takes. */
+export function millisToNanos(millis) {
+  return `${BigInt(Math.round(millis)) * 1000000n}`;
 }
 
 /** A wall-clock time with milliseconds, in the browser's time zone. */

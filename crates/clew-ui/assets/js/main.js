@@ -3,6 +3,8 @@
 //   #/trace/<trace id>?span=<span id>&view=flame      a trace, a selected span, a view
 //   #/compare?a=<trace id>&b=<trace id>               two traces side by side
 //   #/map?range=1h                                    the service map
+//   #/operations?service=checkout&range=1h            rate, errors and latency per operation
+//   #/errors?service=payments&range=1h                error spans grouped by message
 import { h, replace, notice } from './dom.js';
 import { currentRoute } from './route.js';
 import { failure } from './states.js';
@@ -10,6 +12,8 @@ import { renderSearch } from './search.js';
 import { renderTrace } from './trace.js';
 import { renderCompare } from './compare.js';
 import { renderServiceMap } from './servicemap.js';
+import { renderOperations } from './operations.js';
+import { renderErrors } from './errors.js';
 
 const app = document.getElementById('app');
 let cleanup = null;
@@ -19,6 +23,8 @@ const pages = {
   trace: renderTrace,
   compare: renderCompare,
   map: renderServiceMap,
+  operations: renderOperations,
+  errors: renderErrors,
 };
 
 async function route() {

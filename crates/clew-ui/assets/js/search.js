@@ -1,12 +1,11 @@
 // The search page: filters, a scatter plot of the results and the result list.
 import { h, replace } from './dom.js';
 import * as api from './api.js';
-import { duration, nanosToMillis, serviceColor, ago, dateTime, parseDuration } from './format.js';
+import { duration, nanosToMillis, millisToNanos, serviceColor, ago, dateTime, parseDuration } from './format.js';
 import { scatterPlot } from './scatter.js';
 import { failure, noData } from './states.js';
+import { timeRange, rangeFields, rangeFromForm } from './timerange.js';
 
-const RANGES = [['15m', 'Last 15 minutes', 15], ['1h', 'Last hour', 60], ['2h', 'Last 2 hours', 120], ['6h', 'Last 6 hours', 360],
-  ['24h', 'Last 24 hours', 1440], ['2d', 'Last 2 days', 2880], ['7d', 'Last 7 days', 10080], ['custom', 'Custom…', 0]];
 const SORTS = [['newest', 'Newest first'], ['slowest', 'Slowest first'], ['spans', 'Most spans']];
 const KINDS = ['', 'server', 'client', 'producer', 'consumer', 'internal'];
 
@@ -27,18 +26,6 @@ function attributesText(pairs) {
   }).join(' ');
 }
 
-/** The time range of the page's parameters, in unix milliseconds. */
-function timeRange(params, now = Date.now()) {
-  const range = params.get('range') ?? '1h';
-  if (range === 'custom') {
-    const start = Date.parse(params.get('start') ?? '');
-    const end = Date.parse(params.get('end') ?? '');
-    return { start: Number.isFinite(start) ? start : now - 3600e3, end: Number.isFinite(end) ? end : now };
-  }
-  const minutes = RANGES.find(([value]) => value === range)?.[2] ?? 60;
-  return { start: now - minutes * 60e3, end: now };
-}
-
 /** The /api/v1/search parameters for the page's parameters. */
 function apiParams(params) {
   const { start, end } = timeRange(params);
@@ -48,8 +35,8 @@ function apiParams(params) {
   }
   for (const attribute of params.getAll('attr')) query.append('attr', attribute);
   if (params.get('errors') === 'true') query.set('errors', 'true');
-  query.set('start', `${BigInt(Math.round(start)) * 1000000n}`);
-  query.set('end', `${BigInt(Math.round(end)) * 1000000n}`);
+  query.set('start', millisToNanos(start));
+  query.set('end', millisToNanos(end));
   query.set('limit', params.get('limit') || '20');
   return query;
 }
@@ -76,23 +63,18 @@ function searchForm(params, services) {
     services.map((service) => h('option', { value: service, selected: service === params.get('service') }, service)));
   loadOperations(params.get('service'));
 
-  const range = params.get('range') ?? '1h';
-  const custom = h('div', { class: 'custom-range', hidden: range !== 'custom' },
-    input('start', 'From', params.get('start'), { type: 'datetime-local', step: 1 }),
-    input('end', 'To', params.get('end'), { type: 'datetime-local', step: 1 }));
-  const rangeSelect = select('range', 'Time range', RANGES.map(([value, text]) => [value, text]), range);
-  rangeSelect.querySelector('select').addEventListener('change', (event) => { custom.hidden = event.target.value !== 'custom'; });
-
   const form = h('form', { class: 'search-form', 'aria-label': 'Search traces', onsubmit: (event) => {
     event.preventDefault();
     const data = new FormData(form);
     const next = new URLSearchParams();
-    for (const name of ['service', 'operation', 'kind', 'minDuration', 'maxDuration', 'range', 'limit', 'sort']) {
+    for (const name of ['service', 'operation', 'kind', 'minDuration', 'maxDuration']) {
       const value = String(data.get(name) ?? '').trim();
       if (value) next.set(name, value);
     }
-    if (next.get('range') === 'custom') {
-      for (const name of ['start', 'end']) if (data.get(name)) next.set(name, String(data.get(name)));
+    rangeFromForm(data, next);
+    for (const name of ['limit', 'sort']) {
+      const value = String(data.get(name) ?? '').trim();
+      if (value) next.set(name, value);
     }
     for (const attribute of parseAttributes(String(data.get('attributes') ?? ''))) next.append('attr', attribute);
     if (data.get('errors')) next.set('errors', 'true');
@@ -111,8 +93,7 @@ function searchForm(params, services) {
   input('attributes', 'Attributes', attributesText(params.getAll('attr')), { placeholder: 'http.response.status_code=500 region=eu', class: 'wide' }),
   input('minDuration', 'Min duration', params.get('minDuration'), { placeholder: '100ms', size: 7 }),
   input('maxDuration', 'Max duration', params.get('maxDuration'), { placeholder: '2s', size: 7 }),
-  rangeSelect,
-  custom,
+  rangeFields(params),
   input('limit', 'Limit', params.get('limit') ?? '20', { type: 'number', min: 1, max: 1000 }),
   select('sort', 'Sort', SORTS, params.get('sort') ?? 'newest'),
   h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'errors', checked: params.get('errors') === 'true' }), 'Errors only'),

@@ -177,6 +177,96 @@ test('the service map shows the demo services and their calls', async (page) => 
   await shot(page, 'service-map');
 });
 
+test('the operations page shows each operation\'s rate, errors and latency, and links to its traces', async (page) => {
+  await page.goto(`${url}/#/operations?range=2h`);
+  await page.waitForSelector('.operation-row');
+  const rows = await page.locator('.operation-row').count();
+  check(rows >= 10, `the page lists ${rows} operations`);
+  const services = new Set((await page.locator('.operation-row .col-service').allInnerTexts()).map((text) => text.trim()));
+  const demo = ['web-frontend', 'checkout', 'inventory', 'payments', 'fraud-check', 'notifications', 'support-agent'];
+  check(demo.every((service) => services.has(service)), `the demo's services are listed (${[...services].join(', ')})`);
+  const operations = await page.locator('.operation-row .operation-name').allInnerTexts();
+  check(operations.includes('POST /orders') && operations.includes('GET /checkout'), 'the demo\'s operations are listed');
+  const rates = await page.locator('.operation-row .rate-value').allInnerTexts();
+  check(rates.every((text) => /^[0-9.]+\/(s|min|h)$/.test(text) && text !== '0/s'), `every operation has a rate (${rates.slice(0, 3).join(', ')}…)`);
+  for (const column of ['p50', 'p95', 'p99']) {
+    const values = await page.locator(`.operation-row .col-${column}`).allInnerTexts();
+    check(values.every((text) => /^[0-9.]+(ns|µs|ms|s)$/.test(text)), `every operation has a ${column} latency`);
+  }
+  const place = page.locator('.operation-row[data-service="checkout"][data-operation="POST /orders"]');
+  check(await place.count() === 1, 'checkout POST /orders has one row');
+  check(/^[0-9.]+%$/.test(await place.locator('.error-rate').innerText()) && (await place.locator('.error-rate').innerText()) !== '0%', 'declined orders give POST /orders an error rate above 0%');
+  check(await place.locator('svg.time-chart').count() === 3, 'the row charts rate, error rate and latency over time');
+  check(await place.locator('.col-rate .bar').count() > 1, 'the rate chart has a bar per bucket with spans');
+  check(await place.locator('.col-latency path.series-p99').count() === 1, 'the latency chart draws p99');
+  await place.locator('.operation-toggle').click();
+  check(await page.locator('.operation-detail svg.with-axes').count() === 3, 'opening an operation shows larger charts with axes');
+  await page.locator('.operations-table th.col-p99 button').click();
+  const p99s = await page.locator('.operation-row .col-p99').allInnerTexts();
+  check(page.url().includes('sort=p99') && p99s.length === rows, 'sorting by p99 keeps every row and puts the sort in the URL');
+  await shot(page, 'operations');
+  await place.locator('.traces-link').click();
+  await page.waitForSelector('.result');
+  check(page.url().includes('service=checkout') && page.url().includes('operation=POST+%2Forders') && page.url().includes('range=2h'), 'the traces link opens a search for that operation in the same range');
+  check(await page.locator('.result').count() >= 1, `the search finds ${await page.locator('.result').count()} traces`);
+  await page.goBack();
+  await page.waitForSelector('.operation-row');
+  await page.locator('.operation-row[data-service="payments"] .errors-link').first().click();
+  await page.waitForSelector('.result');
+  check(page.url().includes('errors=true'), 'the failed-traces link searches errors only');
+  const errorCounts = await page.locator('.result .error-count').count();
+  check(errorCounts === await page.locator('.result').count(), 'every trace it finds has errors');
+});
+
+test('the errors page groups the demo\'s failures and opens their traces', async (page) => {
+  await page.goto(`${url}/#/errors?range=2h`);
+  await page.waitForSelector('.error-group');
+  const groups = await page.locator('.error-group').count();
+  check(groups >= 4, `the page shows ${groups} error groups`);
+  const declined = page.locator('.error-group[data-service="payments"]', { hasText: 'card declined' });
+  check(await declined.count() === 1, 'payments\' declined cards are one group');
+  const count = Number(await declined.locator('.error-total').innerText());
+  check(count >= 1, `the group counts ${count} error spans`);
+  const links = await declined.locator('.trace-link').count();
+  check(links >= 1 && links <= Math.min(count, 5), `the group links to its newest traces (${links}), at most five`);
+  check(/ago$/.test(await declined.locator('.col-first').innerText()) && /ago$/.test(await declined.locator('.col-last').innerText()), 'the group says when it was first and last seen');
+  const failing = new Set((await page.locator('.error-group .col-service').allInnerTexts()).map((text) => text.trim()));
+  check(['web-frontend', 'checkout', 'payments'].every((service) => failing.has(service)), `the failing services are listed (${[...failing].join(', ')})`);
+  const totals = (await page.locator('.error-group .error-total').allInnerTexts()).map(Number);
+  check(totals.every((total, index) => index === 0 || totals[index - 1] >= total), 'the most frequent group comes first');
+  await shot(page, 'errors');
+  const traceId = (await declined.locator('.trace-link').first().getAttribute('href')).replace('#/trace/', '');
+  await declined.locator('.trace-link').first().click();
+  await page.waitForSelector('.wf-row');
+  check(page.url().includes(`#/trace/${traceId}`), 'a trace link opens that trace');
+  check(await page.locator('.wf-row.is-error', { hasText: 'payments' }).count() >= 1, 'the trace has an error span of payments');
+  await page.goBack();
+  await page.waitForSelector('.error-group');
+  await page.locator('.error-group[data-service="payments"]', { hasText: 'card declined' }).locator('.search-link').click();
+  await page.waitForSelector('.result');
+  check(page.url().includes('service=payments') && page.url().includes('errors=true'), 'the search link searches that failure');
+});
+
+test('the operations and errors pages explain a time range with no spans and a server that fails', async (page) => {
+  const long = new Date(Date.now() - 400 * 86400e3).toISOString().slice(0, 19);
+  const longer = new Date(Date.now() - 399 * 86400e3).toISOString().slice(0, 19);
+  await page.goto(`${url}/#/operations?range=custom&start=${long}&end=${longer}`);
+  await page.waitForSelector('.notice-empty');
+  check((await page.locator('.notice-empty').innerText()).includes('No spans in this time range'), 'an empty range is explained on the operations page');
+  await page.goto(`${url}/#/errors?range=custom&start=${long}&end=${longer}`);
+  await page.waitForSelector('.notice-empty');
+  check((await page.locator('.notice-empty').innerText()).includes('No errors in this time range'), 'an empty range is explained on the errors page');
+  await page.route((address) => address.pathname === '/api/v1/errors', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"the store is closed"}' }));
+  await page.goto(`${url}/#/errors?range=1h`);
+  await page.waitForSelector('.notice-error');
+  check((await page.locator('.notice-error').innerText()).includes('the store is closed'), 'an error answer is shown with its message');
+  await page.route((address) => address.pathname === '/api/v1/services', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"services":[]}' }));
+  await page.goto(`${url}/#/operations`);
+  await page.waitForSelector('.notice-empty');
+  const empty = await page.locator('.notice-empty').innerText();
+  check(empty.includes('No traces yet') && empty.includes('-- demo'), 'a server with no data says how to send some');
+});
+
 test('an unreachable server and a missing trace are explained', async (page) => {
   await page.route('**/api/v1/**', (route) => route.abort());
   await page.goto(`${url}/#/search`);
