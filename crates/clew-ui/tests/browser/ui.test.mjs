@@ -174,6 +174,11 @@ test('the service map shows the demo services and their calls', async (page) => 
   check(nodes >= 6, `the map shows ${nodes} services`);
   check(await page.locator('.service-map .edge').count() >= 5, 'the map shows the calls between them');
   check(await page.locator('.service-map .edge-error').count() >= 1, 'failing calls are marked');
+  const latencies = await page.locator('.service-map .edge-latency').allTextContents();
+  check(latencies.length === await page.locator('.service-map .edge').count(), `every call shows its latency (${latencies[0]})`);
+  check(latencies.every((text) => /^p50 [0-9.]+(ns|µs|ms|s) · p95 [0-9.]+(ns|µs|ms|s) · p99 [0-9.]+(ns|µs|ms|s)$/.test(text)), 'the latency is p50, p95 and p99');
+  const payments = page.locator('.edges-table .edge-row[data-parent="checkout"][data-child="payments"]');
+  check(await payments.count() === 1 && /[0-9.]+(µs|ms|s)$/.test(await payments.locator('.edge-p99').innerText()), 'the table of calls gives checkout → payments its p99');
   await shot(page, 'service-map');
 });
 
