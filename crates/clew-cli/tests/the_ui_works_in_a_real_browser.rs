@@ -1,16 +1,22 @@
-//! The web UI in a real browser, against `clew serve` filled by `clew demo`: Chromium
-//! driven by Playwright (`crates/clew-ui/tests/browser/ui.test.mjs`) searches, opens
-//! traces, folds and selects spans, follows a dot of the scatter plot, compares two traces,
-//! opens the operations, errors and service map pages and a trace of 100,000 spans.
+//! The web UI in real browsers, each against `clew serve` filled by `clew demo`:
+//!
+//! - Chromium driven by Playwright (`crates/clew-ui/tests/browser/ui.test.mjs`) searches,
+//!   opens traces, folds and selects spans, follows a dot of the scatter plot, compares two
+//!   traces, opens the operations, errors and service map pages and a trace of 100,000
+//!   spans;
+//! - Firefox ESR driven over WebDriver BiDi by puppeteer (`firefox.test.mjs`) searches,
+//!   opens a trace and the operations page.
+//!
 //! Screenshots of each page are kept in `target/ui-screenshots/`.
 //!
-//! `CLEW_UI_TEST_ONLY=<name>` runs only the browser tests whose name starts with it;
-//! `CLEW_UI_TEST_ONLY=big-trace` is the 100,000-span benchmark (`scripts/bench-ui`), whose
-//! figures are printed with `-- --nocapture`.
+//! `CLEW_UI_TEST_ONLY=<name>` runs only the Chromium tests whose name starts with it (and
+//! not Firefox); `CLEW_UI_TEST_ONLY=big-trace` is the 100,000-span benchmark
+//! (`scripts/bench-ui`), whose figures are printed with `-- --nocapture`.
 //!
-//! Needs `node`, Chromium at `/usr/bin/chromium` (or `CLEW_TEST_CHROMIUM`) and `npm ci`
-//! run in `crates/clew-ui/tests/browser`; `scripts/test` installs all three. When one is
-//! missing the test fails and says which.
+//! Needs `node`, Chromium at `/usr/bin/chromium` (or `CLEW_TEST_CHROMIUM`), Firefox ESR at
+//! `/usr/bin/firefox-esr` (or `CLEW_TEST_FIREFOX`) and `npm ci` run in
+//! `crates/clew-ui/tests/browser`; `scripts/test` installs them all. When one is missing the
+//! test fails and says which.
 
 // The server child is killed and waited for by Drop. The browsers' reports are printed:
 // they carry the 100,000-span benchmark's figures (shown with `-- --nocapture`).
@@ -146,6 +152,30 @@ fn the_ui_answers_search_trace_compare_operations_errors_and_map_in_chromium() {
         "big-trace",
     ];
     for page in pages {
+        assert!(screenshots.join(format!("{page}.png")).exists(), "no screenshot of {page}");
+    }
+}
+
+#[test]
+fn the_ui_searches_and_opens_a_trace_in_firefox() {
+    if let Some(only) = only() {
+        println!("Firefox not run: CLEW_UI_TEST_ONLY={only} chooses Chromium tests");
+        return;
+    }
+    let harness = harness("puppeteer-core");
+    let firefox = browser("CLEW_TEST_FIREFOX", "/usr/bin/firefox-esr", "firefox-esr");
+    let dir = tempfile::tempdir().unwrap();
+    let server = filled_server(dir.path());
+
+    let screenshots = workspace_root().join("target/ui-screenshots");
+    let mut node = Command::new("node");
+    node.arg(harness.join("firefox.test.mjs"))
+        .args(["--url", &server.http, "--firefox", &firefox])
+        .arg("--screenshots")
+        .arg(&screenshots)
+        .current_dir(&harness);
+    run_script(node, "all Firefox checks passed");
+    for page in ["firefox-search", "firefox-trace", "firefox-operations"] {
         assert!(screenshots.join(format!("{page}.png")).exists(), "no screenshot of {page}");
     }
 }

@@ -18,7 +18,8 @@ const otlp = args.otlp ?? 'http://127.0.0.1:4318';
 const screenshots = args.screenshots ?? 'target/ui-screenshots';
 const executablePath = args.chromium ?? '/usr/bin/chromium';
 mkdirSync(screenshots, { recursive: true });
-for (const file of readdirSync(screenshots)) if (file.endsWith('.png')) rmSync(join(screenshots, file));
+// Firefox's screenshots (firefox.test.mjs, run beside this) are its own to clear.
+for (const file of readdirSync(screenshots)) if (file.endsWith('.png') && !file.startsWith('firefox-')) rmSync(join(screenshots, file));
 
 function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
