@@ -70,14 +70,29 @@ export function ago(millis, now = Date.now()) {
   return `${Math.round(seconds / 86400)} d ago`;
 }
 
-/** A stable color per service name (the same name gets the same hue on every page). */
+// Ten colors a reader tells apart, none of them red: red marks errors, and a healthy
+// service must not look failed.
+const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#393b79',
+  '#a0cbe8', '#8cd17d', '#5f6b7a'];
+const known = new Map();
+
+/** Gives the server's services (sorted by name) the palette's colors, in order. */
+export function knowServices(names) {
+  known.clear();
+  names.forEach((name, index) => known.set(name, index));
+}
+
+/** A stable color for a service: the palette's for the first ten services the server
+ *  knows, else a hue from the name's hash, away from the reds (320° to 30°). */
 export function serviceColor(name) {
+  const index = known.get(name);
+  if (index !== undefined && index < PALETTE.length) return PALETTE[index];
   let hash = 2166136261;
-  for (let index = 0; index < name.length; index += 1) {
-    hash ^= name.charCodeAt(index);
+  for (let position = 0; position < name.length; position += 1) {
+    hash ^= name.charCodeAt(position);
     hash = Math.imul(hash, 16777619);
   }
-  const hue = (hash >>> 0) % 360;
+  const hue = 30 + ((hash >>> 0) % 290);
   return `hsl(${hue} 55% 52%)`;
 }
 

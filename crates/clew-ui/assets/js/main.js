@@ -14,6 +14,8 @@ import { renderCompare } from './compare.js';
 import { renderServiceMap } from './servicemap.js';
 import { renderOperations } from './operations.js';
 import { renderErrors } from './errors.js';
+import { services } from './api.js';
+import { knowServices } from './format.js';
 
 const app = document.getElementById('app');
 let cleanup = null;
@@ -27,7 +29,11 @@ const pages = {
   errors: renderErrors,
 };
 
+// The services, for their colors; a page that cannot have them still renders.
+const servicesKnown = services().then(knowServices, () => {});
+
 async function route() {
+  await servicesKnown;
   if (cleanup) cleanup();
   cleanup = null;
   const { page, rest, params } = currentRoute();

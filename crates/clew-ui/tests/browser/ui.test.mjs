@@ -115,6 +115,17 @@ test('a failed order shows which service failed', async (page) => {
   check(failed.includes('payments'), `the header names the failing service (${failed.trim()})`);
   check(await page.locator('.wf-row.is-error').count() >= 1, 'error spans are marked in the waterfall');
   check(Number(await page.locator('.trace-error-count').innerText()) >= 1, 'the header counts the errors');
+  // Red means an error: no service is drawn in a red, or a healthy service would look failed.
+  const reds = await page.locator('.chip').evaluateAll((chips) => chips.flatMap((chip) => {
+    const [r, g, b] = getComputedStyle(chip).backgroundColor.match(/[\d.]+/g).map(Number);
+    const max = Math.max(r, g, b);
+    const min = Math.min(r, g, b);
+    if (max === min) return [];
+    const hue = max === r ? (60 * ((g - b) / (max - min)) + 360) % 360
+      : max === g ? 60 * ((b - r) / (max - min)) + 120 : 60 * ((r - g) / (max - min)) + 240;
+    return hue > 320 || hue < 25 ? [`${chip.parentElement.innerText.trim()} (hue ${Math.round(hue)})`] : [];
+  }));
+  check(await page.locator('.chip').count() >= 5 && reds.length === 0, `no service is drawn in red (${reds.join(', ')})`);
   await shot(page, 'trace-error');
   await page.locator('.tabs button', { hasText: 'Flame graph' }).click();
   await page.waitForSelector('.flame-canvas');
