@@ -5,68 +5,16 @@
 // Each child is killed and waited for once the test is done with it (and on panic, by Drop).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
-use std::io::{BufRead, BufReader, Write as _};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::io::Write as _;
 use std::sync::mpsc;
 
 use clew_otlp::opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use clew_otlp::opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use clew_otlp::prost::Message;
 
-struct Serve {
-    child: Child,
-    http: String,
-    otlp_http: String,
-    /// The log lines up to the one with the addresses.
-    startup: Vec<String>,
-}
+mod common;
 
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `clew serve` on ephemeral ports and reads the bound addresses off its log.
-fn serve(data_dir: &Path) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clew"))
-        .args(["serve", "--data-dir"])
-        .arg(data_dir)
-        .args(["--http-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
-        .args(["--otlp-grpc-addr", "127.0.0.1:0", "--zipkin-addr", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (sender, lines) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut log = Vec::new();
-    loop {
-        let line = lines.recv().unwrap_or_else(|_| panic!("clew serve exited early:\n{}", log.join("\n")));
-        if let Some(rest) = line.strip_prefix("clew serve: query API and UI on ") {
-            let address = |after: &str| {
-                let start = rest.find(after).unwrap() + after.len();
-                rest[start..].split([',', ' ']).next().unwrap().to_owned()
-            };
-            let http = rest.split(',').next().unwrap().to_owned();
-            let otlp_http = address("OTLP/HTTP on ");
-            log.push(line);
-            // Keep draining the log so that the server never blocks on a full pipe.
-            std::thread::spawn(move || while lines.recv().is_ok() {});
-            return Serve { child, http, otlp_http, startup: log };
-        }
-        log.push(line);
-    }
-}
+use common::serve;
 
 fn request(index: u64) -> Vec<u8> {
     let spans = (0..10)

@@ -4,43 +4,11 @@
 // Each child is killed and waited for once the test is done with it (and on panic, by Drop).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
-struct Serve {
-    child: Child,
-    http: String,
-    otlp_http: String,
-}
+mod common;
 
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data_dir: &std::path::Path) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clew"))
-        .args(["serve", "--data-dir"])
-        .arg(data_dir)
-        .args(["--http-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
-        .args(["--otlp-grpc-addr", "127.0.0.1:0", "--zipkin-addr", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    loop {
-        let line = lines.next().expect("clew serve prints its addresses").unwrap();
-        if let Some(rest) = line.strip_prefix("clew serve: query API and UI on ") {
-            let http = rest.split(',').next().unwrap().to_owned();
-            let start = rest.find("OTLP/HTTP on ").unwrap() + "OTLP/HTTP on ".len();
-            let otlp_http = rest[start..].split(',').next().unwrap().to_owned();
-            std::thread::spawn(move || for _ in lines {});
-            return Serve { child, http, otlp_http };
-        }
-    }
-}
+use common::serve;
 
 fn clew(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clew")).args(args).output().unwrap()

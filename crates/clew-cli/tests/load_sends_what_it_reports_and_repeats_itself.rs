@@ -7,47 +7,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-struct Serve {
-    child: Child,
-    addresses: String,
-}
+mod common;
 
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Serve {
-    /// The address after `label` in the server's first line.
-    fn addr(&self, label: &str) -> String {
-        let start = self.addresses.find(label).unwrap() + label.len();
-        self.addresses[start..].split(',').next().unwrap().trim().to_owned()
-    }
-}
-
-fn serve(data_dir: &std::path::Path) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clew"))
-        .args(["serve", "--data-dir"])
-        .arg(data_dir)
-        .args(["--http-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
-        .args(["--otlp-grpc-addr", "127.0.0.1:0", "--zipkin-addr", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    loop {
-        let line = lines.next().expect("clew serve prints its addresses").unwrap();
-        if let Some(rest) = line.strip_prefix("clew serve: query API and UI on ") {
-            std::thread::spawn(move || for _ in lines {});
-            return Serve { child, addresses: format!("query {rest}") };
-        }
-    }
-}
+use common::serve;
 
 fn load(args: &[&str]) -> serde_json::Value {
     let output = Command::new(env!("CARGO_BIN_EXE_clew")).arg("load").args(args).arg("--json").output().unwrap();

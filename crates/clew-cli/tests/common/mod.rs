@@ -1,0 +1,74 @@
+//! `clew serve` as a child process on ephemeral ports, for the tests of the `clew` binary.
+
+// Not every test binary uses every field.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+
+/// A running `clew serve`, killed and waited for on drop.
+pub(crate) struct Serve {
+    pub(crate) child: Child,
+    /// The query API and UI, `http://…`.
+    pub(crate) http: String,
+    /// OTLP/HTTP, `http://…`.
+    pub(crate) otlp_http: String,
+    /// The log lines up to the one with the addresses.
+    pub(crate) startup: Vec<String>,
+    /// The line with the addresses, from "query" on.
+    addresses: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Serve {
+    /// The address after `label` in the line with the addresses ("query ", "OTLP/gRPC on "…).
+    pub(crate) fn addr(&self, label: &str) -> String {
+        let start = self.addresses.find(label).unwrap() + label.len();
+        self.addresses[start..].split(',').next().unwrap().trim().to_owned()
+    }
+}
+
+/// Starts `clew serve` on ephemeral ports and reads the bound addresses off its log.
+pub(crate) fn serve(data_dir: &Path) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clew"))
+        .args(["serve", "--data-dir"])
+        .arg(data_dir)
+        .args(["--http-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
+        .args(["--otlp-grpc-addr", "127.0.0.1:0", "--zipkin-addr", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (sender, lines) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut log = Vec::new();
+    loop {
+        let line = lines.recv().unwrap_or_else(|_| panic!("clew serve exited early:\n{}", log.join("\n")));
+        if let Some(rest) = line.strip_prefix("clew serve: query API and UI on ") {
+            let addresses = format!("query {rest}");
+            log.push(line);
+            // Keep draining the log so that the server never blocks on a full pipe.
+            std::thread::spawn(move || while lines.recv().is_ok() {});
+            let mut serve = Serve { child, http: String::new(), otlp_http: String::new(), startup: log, addresses };
+            serve.http = serve.addr("query ");
+            serve.otlp_http = serve.addr("OTLP/HTTP on ");
+            return serve;
+        }
+        log.push(line);
+    }
+}
