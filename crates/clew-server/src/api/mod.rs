@@ -12,12 +12,13 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use clew::TraceId;
 use clew_store::{SearchQuery, Store, StoreError, TraceData};
-use serde_json::{Value as Json, json};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::metrics::Metrics;
 
@@ -36,14 +37,35 @@ impl Query {
         api: &'static str,
         f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, ApiError> {
+        self.run_then(api, f, |found| found).await
+    }
+
+    /// Runs a store query on a blocking thread and times it under `api`, then turns what it
+    /// found into the answer on the same thread (untimed), so that writing a big answer and
+    /// freeing what it was written from keep off the runtime's threads.
+    pub(crate) async fn run_then<T, A: Send + 'static>(
+        &self,
+        api: &'static str,
+        query: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+        answer: impl FnOnce(T) -> A + Send + 'static,
+    ) -> Result<A, ApiError> {
         let store = Arc::clone(&self.store);
         let started = Instant::now();
-        let result = tokio::task::spawn_blocking(move || f(&*store)).await;
-        self.metrics.observe_query(api, started.elapsed());
+        let result = tokio::task::spawn_blocking(move || {
+            let found = query(&*store);
+            let queried = started.elapsed();
+            (found.map(answer), queried)
+        })
+        .await;
         match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(ApiError::internal(error.to_string())),
-            Err(error) => Err(ApiError::internal(format!("the query was cancelled: {error}"))),
+            Ok((found, queried)) => {
+                self.metrics.observe_query(api, queried);
+                found.map_err(|error| ApiError::internal(error.to_string()))
+            }
+            Err(error) => {
+                self.metrics.observe_query(api, started.elapsed());
+                Err(ApiError::internal(format!("the query was cancelled: {error}")))
+            }
         }
     }
 }
@@ -94,13 +116,24 @@ impl ApiError {
 }
 
 /// A JSON answer, or the error as `{"error": …, "parameter": …}`.
-pub(crate) fn json_response(result: Result<Json, ApiError>) -> Response {
+pub(crate) fn json_response(result: Result<impl Serialize, ApiError>) -> Response {
     match result {
         Ok(body) => axum::Json(body).into_response(),
-        Err(error) => {
-            (error.status, axum::Json(json!({ "error": error.message, "parameter": error.parameter }))).into_response()
-        }
+        Err(error) => error_response(error),
     }
+}
+
+/// An answer already written as JSON (by [`Query::run_then`], off the runtime), or the error
+/// as [`json_response`] writes it.
+pub(crate) fn json_bytes_response(result: Result<Vec<u8>, ApiError>) -> Response {
+    match result {
+        Ok(body) => ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response(),
+        Err(error) => error_response(error),
+    }
+}
+
+fn error_response(error: ApiError) -> Response {
+    (error.status, axum::Json(json!({ "error": error.message, "parameter": error.parameter }))).into_response()
 }
 
 /// The pairs of a query string, percent-decoded, in order.

@@ -1,21 +1,22 @@
 //! clew's own query API, `/api/v1/…`, described in `openapi.yaml` at the crate's root.
 //!
 //! Times are unix nanoseconds as decimal strings (they do not fit a JSON number exactly);
-//! durations are nanoseconds as decimal strings too. `stats.rs` holds the sums over many
-//! spans: operation stats and error groups.
+//! durations are nanoseconds as decimal strings too. `traces.rs` writes traces and their
+//! summaries straight from the stored spans; `stats.rs` holds the sums over many spans:
+//! operation stats and error groups.
 
 mod stats;
+mod traces;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::routing::get;
-use clew::{Event, KeyValue, Link, SpanKind, Status, Value};
-use clew_otlp::TraceRecord;
-use clew_store::{Dependency, Operation, Percentiles, SearchQuery, StoredSpan, TraceData, TraceSummary};
+use clew::SpanKind;
+use clew_store::{Dependency, Operation, Percentiles, SearchQuery};
 use serde_json::{Value as Json, json};
 
-use super::{ApiError, Query, json_response, now_unix_nano, pairs, parse_trace_id};
+use super::{ApiError, Query, json_bytes_response, json_response, now_unix_nano, pairs, parse_trace_id};
 
 /// The OpenAPI description of this API.
 pub(crate) const OPENAPI: &str = include_str!("../../../openapi.yaml");
@@ -40,21 +41,25 @@ async fn openapi() -> Response {
 async fn trace(State(query): State<Query>, Path(trace_id): Path<String>) -> Response {
     let result = async {
         let trace_id = parse_trace_id(&trace_id, "trace_id")?;
-        match query.run("v1", move |store| store.trace(trace_id)).await? {
-            Some(trace) => Ok(trace_json(&trace)),
+        // Written on the store's blocking thread: a trace of 100,000 spans is about 64 MB of JSON.
+        let written = query
+            .run_then("v1", move |store| store.trace(trace_id), |found| found.as_ref().map(traces::trace_json_bytes))
+            .await?;
+        match written {
+            Some(Ok(bytes)) => Ok(bytes),
+            Some(Err(error)) => Err(ApiError::internal(format!("the trace could not be written as JSON: {error}"))),
             None => Err(ApiError::not_found(trace_id)),
         }
     };
-    json_response(result.await)
+    json_bytes_response(result.await)
 }
 
 async fn search(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
     let result = async {
         let search = parse_search(&pairs(raw.as_deref()), now_unix_nano())?;
-        let summaries = query.run("v1", move |store| store.search(&search)).await?;
-        Ok(json!({ "traces": summaries.iter().map(summary_json).collect::<Vec<_>>() }))
+        query.run("v1", move |store| store.search(&search)).await
     };
-    json_response(result.await)
+    json_response(result.await.map(traces::SearchJson))
 }
 
 async fn services(State(query): State<Query>) -> Response {
@@ -169,130 +174,6 @@ pub(crate) fn parse_search(params: &[(String, String)], now: u64) -> Result<Sear
             .ok_or_else(|| ApiError::bad_parameter("limit", format!("{text:?} is not a number from 1 to 1000")))?;
     }
     Ok(query)
-}
-
-pub(crate) fn value_json(value: &Value) -> (&'static str, Json) {
-    const SAFE: i64 = 1 << 53;
-    let int = |number: i64| if (-SAFE..=SAFE).contains(&number) { json!(number) } else { json!(number.to_string()) };
-    let double = |number: f64| if number.is_finite() { json!(number) } else { json!(number.to_string()) };
-    match value {
-        Value::String(text) => ("string", json!(text.as_ref())),
-        Value::Bool(flag) => ("bool", json!(flag)),
-        Value::I64(number) => ("int", int(*number)),
-        Value::F64(number) => ("double", double(*number)),
-        Value::StringArray(items) => ("string[]", json!(items.iter().map(|item| item.as_ref()).collect::<Vec<_>>())),
-        Value::BoolArray(items) => ("bool[]", json!(items)),
-        Value::I64Array(items) => ("int[]", Json::Array(items.iter().map(|item| int(*item)).collect())),
-        Value::F64Array(items) => ("double[]", Json::Array(items.iter().map(|item| double(*item)).collect())),
-    }
-}
-
-pub(crate) fn attributes_json(attributes: &[KeyValue]) -> Json {
-    Json::Array(
-        attributes
-            .iter()
-            .map(|attribute| {
-                let (kind, value) = value_json(&attribute.value);
-                json!({ "key": attribute.key.as_ref(), "type": kind, "value": value })
-            })
-            .collect(),
-    )
-}
-
-fn event_json(event: &Event) -> Json {
-    json!({
-        "name": event.name.as_ref(),
-        "timeUnixNano": event.time_unix_nano.to_string(),
-        "level": event.level.map(|level| level.as_str()),
-        "attributes": attributes_json(&event.attributes),
-        "droppedAttributesCount": event.dropped_attributes_count,
-    })
-}
-
-fn link_json(link: &Link) -> Json {
-    json!({
-        "traceId": link.context.trace_id().to_string(),
-        "spanId": link.context.span_id().to_string(),
-        "traceState": link.context.trace_state().map(|state| state.to_string()),
-        "remote": link.context.is_remote(),
-        "attributes": attributes_json(&link.attributes),
-        "droppedAttributesCount": link.dropped_attributes_count,
-    })
-}
-
-fn status_json(status: &Status) -> Json {
-    match status {
-        Status::Unset => json!({ "code": "unset" }),
-        Status::Ok => json!({ "code": "ok" }),
-        Status::Error { message } => json!({ "code": "error", "message": message.as_ref() }),
-    }
-}
-
-fn span_json(stored: &StoredSpan, trace: &TraceData) -> Json {
-    let span = &stored.span;
-    json!({
-        "traceId": span.trace_id.to_string(),
-        "spanId": span.span_id.to_string(),
-        "parentSpanId": span.parent_span_id.map(|id| id.to_string()),
-        "parentIsRemote": span.parent_is_remote,
-        "traceFlags": span.trace_flags.to_u8(),
-        "traceState": span.trace_state.as_deref(),
-        "name": span.name.as_ref(),
-        "kind": span.kind.as_str(),
-        "label": span.label.as_deref(),
-        "service": stored.service(),
-        "scope": stored.origin.scope.as_ref(),
-        "resource": attributes_json(stored.origin.resource.attributes()),
-        "startTimeUnixNano": span.start_time_unix_nano.to_string(),
-        "endTimeUnixNano": span.end_time_unix_nano.to_string(),
-        "durationNanos": span.duration_nanos().to_string(),
-        "attributes": attributes_json(&span.attributes),
-        "events": span.events.iter().map(event_json).collect::<Vec<_>>(),
-        "logs": trace.span_logs(span.span_id).map(event_json).collect::<Vec<_>>(),
-        "links": span.links.iter().map(link_json).collect::<Vec<_>>(),
-        "status": status_json(&span.status),
-        "droppedAttributesCount": span.dropped_attributes_count,
-        "droppedEventsCount": span.dropped_events_count,
-        "droppedLinksCount": span.dropped_links_count,
-    })
-}
-
-/// A whole trace: summary, spans and trace-level events.
-pub(crate) fn trace_json(trace: &TraceData) -> Json {
-    let events: Vec<Json> = trace
-        .records
-        .iter()
-        .filter_map(|stored| match &stored.record {
-            TraceRecord::TraceEvent(event) => Some(json!({
-                "name": event.name.as_ref(),
-                "timeUnixNano": event.time_unix_nano.to_string(),
-                "level": event.level.as_str(),
-                "service": stored.origin.service(),
-                "attributes": attributes_json(&event.attributes),
-            })),
-            TraceRecord::SpanLog { .. } => None,
-        })
-        .collect();
-    json!({
-        "traceId": trace.trace_id.to_string(),
-        "summary": trace.summary().as_ref().map(summary_json),
-        "spans": trace.spans.iter().map(|stored| span_json(stored, trace)).collect::<Vec<_>>(),
-        "events": events,
-    })
-}
-
-pub(crate) fn summary_json(summary: &TraceSummary) -> Json {
-    json!({
-        "traceId": summary.trace_id.to_string(),
-        "rootService": summary.root_service,
-        "rootOperation": summary.root_operation,
-        "rootFound": summary.root_found,
-        "startTimeUnixNano": summary.start_unix_nano.to_string(),
-        "durationNanos": summary.duration_nanos.to_string(),
-        "spanCount": summary.span_count,
-        "errorCount": summary.error_count,
-        "services": summary.services.iter().map(|(name, count)| json!({ "name": name, "spanCount": count })).collect::<Vec<_>>(),
-    })
 }
 
 fn operation_json(operation: &Operation) -> Json {
