@@ -6,10 +6,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use clew::SpanKind;
-use clew_store::TraceData;
+use clew_store::{Store, TraceData};
 use serde_json::Value as Json;
 
-use super::{ApiError, Query, json_response, now_unix_nano, pairs, parse_trace_id};
+use super::{ApiError, Query, json_bytes_response, json_response, now_unix_nano, pairs, parse_trace_id};
 use crate::formats::jaeger;
 
 pub(crate) fn router() -> Router<Query> {
@@ -90,39 +90,46 @@ async fn operations(State(query): State<Query>, RawQuery(raw): RawQuery) -> Resp
     envelope_response(result.await)
 }
 
+/// A Jaeger envelope of traces already written as JSON (by [`Query::run_then`], off the
+/// runtime), or the error as [`envelope_response`] writes it.
+fn envelope_bytes_response(result: Result<serde_json::Result<Vec<u8>>, ApiError>) -> Response {
+    match result.and_then(|written| written.map_err(|error| ApiError::internal(error.to_string()))) {
+        Ok(body) => json_bytes_response(Ok(body)),
+        Err(error) => envelope_response(Err(error)),
+    }
+}
+
 async fn traces(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
     let result = async {
         let params = pairs(raw.as_deref());
         let ids = jaeger::parse_trace_ids(&params).map_err(param_error)?;
-        let traces: Vec<TraceData> = if ids.is_empty() {
+        let write = |traces: Vec<TraceData>| jaeger::traces_envelope_bytes(&traces);
+        if ids.is_empty() {
             let search = jaeger::parse_search(&params, now_unix_nano()).map_err(param_error)?;
-            query.search_traces("jaeger", search).await?
-        } else {
-            query
-                .run("jaeger", move |store| {
-                    let mut traces = Vec::new();
-                    for id in ids {
-                        traces.extend(store.trace(id)?);
-                    }
-                    Ok(traces)
-                })
-                .await?
+            return query.search_traces_then("jaeger", search, write).await;
+        }
+        let find = move |store: &dyn Store| {
+            let mut traces = Vec::new();
+            for id in ids {
+                traces.extend(store.trace(id)?);
+            }
+            Ok(traces)
         };
-        let total = traces.len();
-        Ok((Json::Array(traces.iter().map(jaeger::trace_json).collect()), total))
+        query.run_then("jaeger", find, write).await
     };
-    envelope_response(result.await)
+    envelope_bytes_response(result.await)
 }
 
 async fn trace(State(query): State<Query>, Path(trace_id): Path<String>) -> Response {
     let result = async {
         let trace_id = parse_trace_id(&trace_id, "traceID")?;
-        match query.run("jaeger", move |store| store.trace(trace_id)).await? {
-            Some(trace) => Ok((Json::Array(vec![jaeger::trace_json(&trace)]), 1)),
-            None => Err(ApiError::not_found(trace_id)),
-        }
+        let write = |found: Option<TraceData>| found.map(|trace| jaeger::traces_envelope_bytes(&[trace]));
+        query
+            .run_then("jaeger", move |store| store.trace(trace_id), write)
+            .await?
+            .ok_or_else(|| ApiError::not_found(trace_id))
     };
-    envelope_response(result.await)
+    envelope_bytes_response(result.await)
 }
 
 async fn dependencies(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {

@@ -77,15 +77,26 @@ impl Query {
         api: &'static str,
         search: SearchQuery,
     ) -> Result<Vec<TraceData>, ApiError> {
-        self.run(api, move |store| {
+        self.search_traces_then(api, search, |traces| traces).await
+    }
+
+    /// The whole traces of a search, newest first, turned into the answer on the blocking
+    /// thread that found them, as [`Query::run_then`] does.
+    pub(crate) async fn search_traces_then<A: Send + 'static>(
+        &self,
+        api: &'static str,
+        search: SearchQuery,
+        answer: impl FnOnce(Vec<TraceData>) -> A + Send + 'static,
+    ) -> Result<A, ApiError> {
+        let query = move |store: &dyn Store| {
             let summaries = store.search(&search)?;
             let mut traces = Vec::with_capacity(summaries.len());
             for summary in summaries {
                 traces.extend(store.trace(summary.trace_id)?);
             }
             Ok(traces)
-        })
-        .await
+        };
+        self.run_then(api, query, answer).await
     }
 }
 

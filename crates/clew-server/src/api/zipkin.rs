@@ -5,10 +5,10 @@ use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::routing::get;
-use clew_store::SearchQuery;
+use clew_store::{SearchQuery, TraceData};
 use serde_json::Value as Json;
 
-use super::{ApiError, Query, json_response, now_unix_nano, pairs, parse_trace_id};
+use super::{ApiError, Query, json_bytes_response, json_response, now_unix_nano, pairs, parse_trace_id};
 use crate::formats::zipkin;
 
 pub(crate) fn router() -> Router<Query> {
@@ -91,21 +91,26 @@ fn parse_search(params: &[(String, String)], now: u64) -> Result<SearchQuery, Ap
 async fn traces(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
     let result = async {
         let search = parse_search(&pairs(raw.as_deref()), now_unix_nano())?;
-        let traces = query.search_traces("zipkin", search).await?;
-        Ok(Json::Array(traces.iter().map(zipkin::trace_json).collect()))
+        let write = |traces: Vec<TraceData>| zipkin::traces_bytes(&traces);
+        query.search_traces_then("zipkin", search, write).await?.map_err(written_error)
     };
-    json_response(result.await)
+    json_bytes_response(result.await)
 }
 
 async fn trace(State(query): State<Query>, Path(trace_id): Path<String>) -> Response {
     let result = async {
         let trace_id = parse_trace_id(&trace_id, "traceId")?;
-        match query.run("zipkin", move |store| store.trace(trace_id)).await? {
-            Some(trace) => Ok(zipkin::trace_json(&trace)),
+        let write = |found: Option<TraceData>| found.map(|trace| zipkin::trace_bytes(&trace));
+        match query.run_then("zipkin", move |store| store.trace(trace_id), write).await? {
+            Some(written) => written.map_err(written_error),
             None => Err(ApiError::not_found(trace_id)),
         }
     };
-    json_response(result.await)
+    json_bytes_response(result.await)
+}
+
+fn written_error(error: serde_json::Error) -> ApiError {
+    ApiError::internal(error.to_string())
 }
 
 async fn dependencies(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {

@@ -9,13 +9,20 @@
 //! the OpenTelemetry-to-Jaeger mapping names (`error`, `otel.status_code`,
 //! `otel.status_description`, `span.kind`, `otel.scope.name`, `clew.span.label`,
 //! `w3c.tracestate`).
+//!
+//! Whole traces are written by [`trace`] straight from the stored spans into bytes, on the
+//! blocking thread that ran the store's lookup; the rest are `serde_json::Value`s.
+
+mod trace;
 
 use std::collections::HashMap;
 
-use clew::{Event, KeyValue, Resource, SpanKind, Status, TraceId, Value};
+use clew::{Resource, SpanKind, TraceId};
 use clew_otlp::opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use clew_store::{Dependency, Operation, SearchQuery, TraceData};
 use serde_json::{Value as Json, json};
+
+pub(crate) use trace::traces_envelope_bytes;
 
 /// How far back a search looks when it gives no start, as jaeger-query: 48 hours.
 const DEFAULT_LOOKBACK_NANOS: u64 = 48 * 3_600_000_000_000;
@@ -53,140 +60,6 @@ pub(crate) fn envelope(data: Json, total: usize, errors: Vec<JaegerError>) -> Js
         Json::Array(errors.into_iter().map(|error| json!({ "code": error.code, "msg": error.msg })).collect())
     };
     json!({ "data": data, "total": total, "limit": 0, "offset": 0, "errors": errors })
-}
-
-fn tag(key: &str, value: &Value) -> Json {
-    match value {
-        Value::String(text) => json!({ "key": key, "type": "string", "value": text.as_ref() }),
-        Value::Bool(flag) => json!({ "key": key, "type": "bool", "value": flag }),
-        Value::I64(number) => json!({ "key": key, "type": "int64", "value": number }),
-        Value::F64(number) if number.is_finite() => json!({ "key": key, "type": "float64", "value": number }),
-        other => json!({ "key": key, "type": "string", "value": other.to_string() }),
-    }
-}
-
-fn tags(attributes: &[KeyValue]) -> Vec<Json> {
-    attributes.iter().map(|attribute| tag(&attribute.key, &attribute.value)).collect()
-}
-
-fn micros(nanos: u64) -> u64 {
-    nanos / 1_000
-}
-
-fn id_hex(trace_id: TraceId) -> String {
-    trace_id.to_string()
-}
-
-fn log(event: &Event) -> Json {
-    let mut fields = vec![json!({ "key": "event", "type": "string", "value": event.name.as_ref() })];
-    if let Some(level) = event.level {
-        fields.push(json!({ "key": "level", "type": "string", "value": level.as_str() }));
-    }
-    fields.extend(tags(&event.attributes));
-    json!({ "timestamp": micros(event.time_unix_nano), "fields": fields })
-}
-
-/// One trace in Jaeger's classic JSON.
-pub(crate) fn trace_json(trace: &TraceData) -> Json {
-    // One process per distinct resource, numbered in order of first use.
-    let mut process_ids: Vec<(&Resource, String)> = Vec::new();
-    let mut processes = serde_json::Map::new();
-    let root = trace
-        .spans
-        .iter()
-        .position(|stored| stored.span.parent_span_id.is_none())
-        .or_else(|| (!trace.spans.is_empty()).then_some(0));
-    let mut spans = Vec::with_capacity(trace.spans.len());
-    for (index, stored) in trace.spans.iter().enumerate() {
-        let resource = &*stored.origin.resource;
-        let process_id = match process_ids.iter().find(|(known, _)| *known == resource) {
-            Some((_, id)) => id.clone(),
-            None => {
-                let id = format!("p{}", process_ids.len() + 1);
-                let process_tags: Vec<Json> = resource
-                    .attributes()
-                    .iter()
-                    .filter(|attribute| attribute.key.as_ref() != "service.name")
-                    .map(|attribute| tag(&attribute.key, &attribute.value))
-                    .collect();
-                processes.insert(id.clone(), json!({ "serviceName": stored.service(), "tags": process_tags }));
-                process_ids.push((resource, id.clone()));
-                id
-            }
-        };
-        let span = &stored.span;
-        let mut references = Vec::new();
-        if let Some(parent) = span.parent_span_id {
-            references
-                .push(json!({ "refType": "CHILD_OF", "traceID": id_hex(span.trace_id), "spanID": parent.to_string() }));
-        }
-        for link in &span.links {
-            references.push(json!({
-                "refType": "FOLLOWS_FROM",
-                "traceID": id_hex(link.context.trace_id()),
-                "spanID": link.context.span_id().to_string(),
-            }));
-        }
-        let mut span_tags = tags(&span.attributes);
-        if span.kind != SpanKind::Internal {
-            span_tags.push(tag("span.kind", &Value::from(span.kind.as_str())));
-        }
-        match &span.status {
-            Status::Error { message } => {
-                span_tags.push(tag("error", &Value::Bool(true)));
-                span_tags.push(tag("otel.status_code", &Value::from("ERROR")));
-                if !message.is_empty() {
-                    span_tags.push(tag("otel.status_description", &Value::from(message.to_string())));
-                }
-            }
-            Status::Ok => span_tags.push(tag("otel.status_code", &Value::from("OK"))),
-            Status::Unset => {}
-        }
-        if !stored.origin.scope.is_empty() {
-            span_tags.push(tag("otel.scope.name", &Value::from(stored.origin.scope.to_string())));
-        }
-        if let Some(label) = &span.label {
-            span_tags.push(tag(clew_otlp::LABEL_ATTRIBUTE, &Value::from(label.to_string())));
-        }
-        if let Some(state) = &span.trace_state {
-            span_tags.push(tag("w3c.tracestate", &Value::from(state.to_string())));
-        }
-        let mut logs: Vec<(u64, Json)> = span
-            .events
-            .iter()
-            .chain(trace.span_logs(span.span_id))
-            .map(|event| (event.time_unix_nano, log(event)))
-            .collect();
-        if Some(index) == root {
-            for (_, event) in trace.trace_events() {
-                let mut fields = vec![
-                    json!({ "key": "event", "type": "string", "value": event.name.as_ref() }),
-                    json!({ "key": "level", "type": "string", "value": event.level.as_str() }),
-                    json!({ "key": "clew.trace_event", "type": "bool", "value": true }),
-                ];
-                fields.extend(tags(&event.attributes));
-                logs.push((
-                    event.time_unix_nano,
-                    json!({ "timestamp": micros(event.time_unix_nano), "fields": fields }),
-                ));
-            }
-        }
-        logs.sort_by_key(|(time, _)| *time);
-        spans.push(json!({
-            "traceID": id_hex(span.trace_id),
-            "spanID": span.span_id.to_string(),
-            "flags": span.trace_flags.to_u8(),
-            "operationName": span.name.as_ref(),
-            "references": references,
-            "startTime": micros(span.start_time_unix_nano),
-            "duration": micros(span.duration_nanos()),
-            "tags": span_tags,
-            "logs": logs.into_iter().map(|(_, log)| log).collect::<Vec<_>>(),
-            "processID": process_id,
-            "warnings": null,
-        }));
-    }
-    json!({ "traceID": id_hex(trace.trace_id), "spans": spans, "processes": processes, "warnings": null })
 }
 
 /// `/api/services` data: the names.
@@ -516,12 +389,19 @@ pub(crate) fn parse_v3_query(params: &[(String, String)], now_unix_nano: u64) ->
 mod tests {
     use std::sync::Arc;
 
-    use clew::{Level, Link, SpanContext, SpanData, SpanId, TraceEvent, TraceFlags};
+    use clew::{Event, KeyValue, Level, Link, SpanContext, SpanData, SpanId, Status, TraceEvent, TraceFlags};
     use clew_otlp::TraceRecord;
     use clew_store::{Origin, StoredRecord, StoredSpan};
     use proptest::prelude::*;
 
     use super::*;
+
+    /// The one trace of the envelope `/api/traces/{trace_id}` answers with.
+    fn trace_json(trace: &TraceData) -> Json {
+        let bytes = traces_envelope_bytes(std::slice::from_ref(trace)).unwrap();
+        let mut envelope: Json = serde_json::from_slice(&bytes).unwrap();
+        envelope["data"][0].take()
+    }
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(key, value)| ((*key).to_owned(), (*value).to_owned())).collect()

@@ -19,15 +19,21 @@
 //! | `debug`                             | the sampled flag (always set)                          |
 //!
 //! Reading back, the same table applies the other way; a span's logs and, on the root,
-//! the trace-level events become annotations.
+//! the trace-level events become annotations. Whole traces are written by [`trace`]
+//! straight from the stored spans into bytes, on the blocking thread that ran the store's
+//! lookup.
+
+mod trace;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use clew::{Event, KeyValue, Resource, SpanData, SpanId, SpanKind, Status, Str, TraceFlags, TraceId, Value};
+use clew::{Event, KeyValue, Resource, SpanData, SpanId, SpanKind, Status, Str, TraceFlags, TraceId};
 use clew_otlp::{RejectReason, Rejected};
-use clew_store::{Dependency, Origin, TraceData, WriteBatch};
-use serde_json::{Map, Value as Json, json};
+use clew_store::{Dependency, Origin, WriteBatch};
+use serde_json::{Value as Json, json};
+
+pub(crate) use trace::{trace_bytes, traces_bytes};
 
 /// One Zipkin span, as either encoding gives it.
 #[derive(Debug, Default)]
@@ -378,119 +384,6 @@ fn span_data(
     (data, (service, scope))
 }
 
-fn trace_id_hex(trace_id: TraceId) -> String {
-    let value = trace_id.to_u128();
-    if value >> 64 == 0 { format!("{value:016x}") } else { format!("{value:032x}") }
-}
-
-fn tag_text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.to_string(),
-        other => other.to_string(),
-    }
-}
-
-fn micros(nanos: u64) -> u64 {
-    nanos / 1_000
-}
-
-/// A stored trace as a Zipkin v2 trace: a JSON array of spans.
-pub(crate) fn trace_json(trace: &TraceData) -> Json {
-    // The root takes the trace-level events: the span without a parent, else the earliest.
-    let root = trace
-        .spans
-        .iter()
-        .position(|stored| stored.span.parent_span_id.is_none())
-        .or_else(|| (!trace.spans.is_empty()).then_some(0));
-    let spans = trace.spans.iter().enumerate().map(|(index, stored)| {
-        let span = &stored.span;
-        let mut object = Map::new();
-        object.insert("traceId".into(), json!(trace_id_hex(span.trace_id)));
-        if let Some(parent) = span.parent_span_id {
-            object.insert("parentId".into(), json!(parent.to_string()));
-        }
-        object.insert("id".into(), json!(span.span_id.to_string()));
-        let kind = match span.kind {
-            SpanKind::Client => Some("CLIENT"),
-            SpanKind::Server => Some("SERVER"),
-            SpanKind::Producer => Some("PRODUCER"),
-            SpanKind::Consumer => Some("CONSUMER"),
-            SpanKind::Internal => None,
-        };
-        if let Some(kind) = kind {
-            object.insert("kind".into(), json!(kind));
-        }
-        object.insert("name".into(), json!(span.name.as_ref()));
-        object.insert("timestamp".into(), json!(micros(span.start_time_unix_nano)));
-        let duration = span.duration_nanos();
-        if duration > 0 {
-            object.insert("duration".into(), json!(micros(duration).max(1)));
-        }
-        object.insert("localEndpoint".into(), json!({ "serviceName": stored.service() }));
-        let mut remote = Map::new();
-        let mut tags = Map::new();
-        for attribute in &span.attributes {
-            match attribute.key.as_ref() {
-                "peer.service" => {
-                    remote.insert("serviceName".into(), json!(tag_text(&attribute.value)));
-                }
-                "network.peer.address" => {
-                    let address = tag_text(&attribute.value);
-                    let field = if address.contains(':') { "ipv6" } else { "ipv4" };
-                    remote.insert(field.into(), json!(address));
-                }
-                "network.peer.port" => {
-                    if let Value::I64(port) = attribute.value {
-                        remote.insert("port".into(), json!(port));
-                    }
-                }
-                key => {
-                    tags.insert(key.to_owned(), json!(tag_text(&attribute.value)));
-                }
-            }
-        }
-        if !remote.is_empty() {
-            object.insert("remoteEndpoint".into(), Json::Object(remote));
-        }
-        match &span.status {
-            Status::Error { message } => {
-                tags.insert("otel.status_code".into(), json!("ERROR"));
-                tags.insert("error".into(), json!(message.as_ref()));
-            }
-            Status::Ok => {
-                tags.insert("otel.status_code".into(), json!("OK"));
-            }
-            Status::Unset => {}
-        }
-        if !stored.origin.scope.is_empty() {
-            tags.insert("otel.scope.name".into(), json!(stored.origin.scope.as_ref()));
-        }
-        let mut annotations: Vec<(u64, String)> = span
-            .events
-            .iter()
-            .chain(trace.span_logs(span.span_id))
-            .map(|event| (micros(event.time_unix_nano), event.name.to_string()))
-            .collect();
-        if Some(index) == root {
-            annotations
-                .extend(trace.trace_events().map(|(_, event)| (micros(event.time_unix_nano), event.name.to_string())));
-        }
-        annotations.sort();
-        if !annotations.is_empty() {
-            let annotations: Vec<Json> = annotations
-                .into_iter()
-                .map(|(timestamp, value)| json!({ "timestamp": timestamp, "value": value }))
-                .collect();
-            object.insert("annotations".into(), Json::Array(annotations));
-        }
-        if !tags.is_empty() {
-            object.insert("tags".into(), Json::Object(tags));
-        }
-        Json::Object(object)
-    });
-    Json::Array(spans.collect())
-}
-
 /// Dependency links as Zipkin's `/api/v2/dependencies` gives them.
 pub(crate) fn dependencies_json(dependencies: &[Dependency]) -> Json {
     Json::Array(
@@ -510,9 +403,16 @@ pub(crate) fn dependencies_json(dependencies: &[Dependency]) -> Json {
 
 #[cfg(test)]
 mod tests {
+    use clew::Value;
+    use clew_store::TraceData;
     use prost::Message;
 
     use super::*;
+
+    /// The trace as `/api/v2/trace/{trace_id}` answers it.
+    fn trace_json(trace: &TraceData) -> Json {
+        serde_json::from_slice(&trace_bytes(trace).unwrap()).unwrap()
+    }
 
     const EXAMPLE: &str = r#"[{
         "traceId": "5af7183fb1d4cf5f",

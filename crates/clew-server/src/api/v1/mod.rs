@@ -6,7 +6,7 @@
 //! operation stats and error groups.
 
 mod stats;
-mod traces;
+pub(crate) mod traces;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};

@@ -14,7 +14,7 @@
 //! or `"-inf"`.
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::HashMap;
 use std::fmt::Display;

@@ -1,6 +1,9 @@
 //! The writers against the `serde_json::Value` builders they replaced, kept here as the
 //! reference: the same bytes for a trace with every kind of field, and for any attribute
 //! value.
+//!
+//! The sample trace and the attribute values here are also the samples of the Jaeger and
+//! Zipkin writers' tests (`formats/*/trace/tests.rs`).
 
 use std::sync::Arc;
 
@@ -146,9 +149,9 @@ mod value_tree {
     }
 }
 
-const TRACE: TraceId = TraceId::from_u128(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736);
+pub(crate) const TRACE: TraceId = TraceId::from_u128(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736);
 
-fn origin(service: &str, host: &str, scope: &str) -> Origin {
+pub(crate) fn origin(service: &str, host: &str, scope: &str) -> Origin {
     Origin {
         resource: Arc::new(Resource::new([
             KeyValue::new("service.name", service.to_owned()),
@@ -159,7 +162,7 @@ fn origin(service: &str, host: &str, scope: &str) -> Origin {
     }
 }
 
-fn span(id: u64, parent: Option<u64>, name: &str) -> SpanData {
+pub(crate) fn span(id: u64, parent: Option<u64>, name: &str) -> SpanData {
     SpanData {
         trace_id: TRACE,
         span_id: SpanId::from_u64(id),
@@ -184,7 +187,7 @@ fn span(id: u64, parent: Option<u64>, name: &str) -> SpanData {
 
 /// Every attribute type, with the edges of each: ints past ±2^53, doubles that are not
 /// finite, strings that need escaping, empty arrays.
-fn every_kind_of_value() -> Vec<KeyValue> {
+pub(crate) fn every_kind_of_value() -> Vec<KeyValue> {
     let safe = 1_i64 << 53;
     vec![
         KeyValue::new("string", "plain"),
@@ -221,7 +224,7 @@ fn every_kind_of_value() -> Vec<KeyValue> {
 /// two services on three resources, a remote parent, labels, trace states, every status,
 /// events with and without a level, span logs, links (local and remote, with and without
 /// trace state), dropped counts, and trace-level events of two services.
-fn trace_with_every_kind_of_field() -> TraceData {
+pub(crate) fn trace_with_every_kind_of_field() -> TraceData {
     let frontend = origin("frontend", "web-1", "shop");
     let payments = origin("payments", "pay-1", "");
     let payments_elsewhere = origin("payments", "pay-2", "payments-sdk");
@@ -371,7 +374,7 @@ fn a_search_summary_is_written_as_the_value_tree_wrote_it() {
     assert_written_as_the_value_tree(&written, &value_tree::summary_json(&summary));
 }
 
-fn any_value() -> impl Strategy<Value = Value> {
+pub(crate) fn any_value() -> impl Strategy<Value = Value> {
     prop_oneof![
         any::<String>().prop_map(Value::from),
         any::<bool>().prop_map(Value::from),
