@@ -93,7 +93,7 @@ async fn operations(State(query): State<Query>, RawQuery(raw): RawQuery) -> Resp
 /// A Jaeger envelope of traces already written as JSON (by [`Query::run_then`], off the
 /// runtime), or the error as [`envelope_response`] writes it.
 fn envelope_bytes_response(result: Result<serde_json::Result<Vec<u8>>, ApiError>) -> Response {
-    match result.and_then(|written| written.map_err(|error| ApiError::internal(error.to_string()))) {
+    match result.and_then(|written| written.map_err(written_error)) {
         Ok(body) => json_bytes_response(Ok(body)),
         Err(error) => envelope_response(Err(error)),
     }
@@ -168,19 +168,26 @@ async fn v3_operations(State(query): State<Query>, RawQuery(raw): RawQuery) -> R
 async fn v3_traces(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
     let result = async {
         let search = jaeger::parse_v3_query(&pairs(raw.as_deref()), now_unix_nano()).map_err(param_error)?;
-        let traces = query.search_traces("jaeger_v3", search).await?;
-        Ok(jaeger::v3_traces_json(&traces))
+        let write = |traces: Vec<TraceData>| serde_json::to_vec(&jaeger::v3_traces_json(&traces));
+        query.search_traces_then("jaeger_v3", search, write).await?.map_err(written_error)
     };
-    json_response(result.await)
+    json_bytes_response(result.await)
 }
 
 async fn v3_trace(State(query): State<Query>, Path(trace_id): Path<String>) -> Response {
     let result = async {
         let trace_id = parse_trace_id(&trace_id, "trace_id")?;
-        match query.run("jaeger_v3", move |store| store.trace(trace_id)).await? {
-            Some(trace) => Ok(jaeger::v3_traces_json(std::slice::from_ref(&trace))),
+        let write = |found: Option<TraceData>| {
+            found.map(|trace| serde_json::to_vec(&jaeger::v3_traces_json(std::slice::from_ref(&trace))))
+        };
+        match query.run_then("jaeger_v3", move |store| store.trace(trace_id), write).await? {
+            Some(written) => written.map_err(written_error),
             None => Err(ApiError::not_found(trace_id)),
         }
     };
-    json_response(result.await)
+    json_bytes_response(result.await)
+}
+
+fn written_error(error: serde_json::Error) -> ApiError {
+    ApiError::internal(error.to_string())
 }
