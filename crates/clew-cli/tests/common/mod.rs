@@ -38,11 +38,17 @@ impl Serve {
 
 /// Starts `clew serve` on ephemeral ports and reads the bound addresses off its log.
 pub(crate) fn serve(data_dir: &Path) -> Serve {
+    serve_with(data_dir, &[])
+}
+
+/// Starts `clew serve` on ephemeral ports with more flags.
+pub(crate) fn serve_with(data_dir: &Path, flags: &[&str]) -> Serve {
     let mut child = Command::new(env!("CARGO_BIN_EXE_clew"))
         .args(["serve", "--data-dir"])
         .arg(data_dir)
         .args(["--http-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
         .args(["--otlp-grpc-addr", "127.0.0.1:0", "--zipkin-addr", "127.0.0.1:0"])
+        .args(flags)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
