@@ -9,6 +9,8 @@
 //! of the fixture is a kind byte (`T` for `/v1/traces`, `L` for `/v1/logs`), a big-endian
 //! `u32` length and a gzip-compressed OTLP protobuf body, in the order the demo sent them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
+
 mod common;
 
 use std::process::Command;
