@@ -7,8 +7,10 @@ mod load;
 mod show;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clew_server::config::SETTINGS;
+use clew_store_embedded::{EmbeddedStore, StoreConfig};
 
 const USAGE: &str = "\
 usage: clew <command> [options]
@@ -118,11 +120,26 @@ fn serve(args: &[String]) -> Result<(), String> {
     runtime.block_on(run_server(config))
 }
 
+/// The embedded store's settings from the server's.
+fn store_config(config: &clew_server::ServerConfig) -> StoreConfig {
+    let mut store_config = StoreConfig::new(&config.data_dir);
+    store_config.retention = config.retention;
+    store_config.head_max_spans = config.head_max_spans;
+    store_config.head_max_bytes = config.head_max_bytes;
+    store_config.head_max_age = config.head_max_age;
+    store_config.compaction_blocks = config.compaction_blocks;
+    store_config
+}
+
 async fn run_server(config: clew_server::ServerConfig) -> Result<(), String> {
     let demo = config.demo;
     let data_dir = config.data_dir.clone();
-    let mut server = clew_server::start(config).await.map_err(|error| error.to_string())?;
-    let report = &server.open_report;
+    let store_config = store_config(&config);
+    let (store, report) = tokio::task::spawn_blocking(move || EmbeddedStore::open(store_config))
+        .await
+        .map_err(|error| format!("opening the store was cancelled: {error}"))?
+        .map_err(|error| format!("store: {error}"))?;
+    let mut server = clew_server::start(config, Arc::new(store)).await.map_err(|error| error.to_string())?;
     log(&format!(
         "clew serve: data in {} ({} blocks, {} spans replayed from the log)",
         data_dir.display(),

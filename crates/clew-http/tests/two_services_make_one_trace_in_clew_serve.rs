@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -14,6 +15,7 @@ use clew::Tracer;
 use clew::propagation::PropagationContext;
 use clew_http::{TraceLayer, TraceMiddleware};
 use clew_server::ServerConfig;
+use clew_store_embedded::{EmbeddedStore, StoreConfig};
 use serde_json::Value as Json;
 
 /// What the front service's handler needs.
@@ -67,7 +69,8 @@ async fn a_request_across_two_services_is_one_trace_with_both_services_linked() 
         zipkin_addr: loopback,
         ..ServerConfig::default()
     };
-    let server = clew_server::start(config).await.unwrap();
+    let (store, _) = EmbeddedStore::open(StoreConfig::new(data_dir.path())).unwrap();
+    let server = clew_server::start(config, Arc::new(store)).await.unwrap();
 
     let inventory_tracer = otlp_tracer("inventory", server.otlp_http_addr);
     let stock = move |Path(item): Path<u32>| async move {

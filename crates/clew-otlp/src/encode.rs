@@ -9,9 +9,10 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span, status};
 use prost::Message;
 
-use crate::TraceRecord;
 use crate::value::{key_value, key_values};
 use crate::{FLAGS_HAS_IS_REMOTE, FLAGS_IS_REMOTE, LABEL_ATTRIBUTE, LEVEL_ATTRIBUTE};
+#[cfg(feature = "store")]
+use clew_store::TraceRecord;
 
 /// The OTLP trace export request of a batch's spans: one `ResourceSpans` with the batch's
 /// resource, holding one `ScopeSpans` named `scope` (its version is clew's).
@@ -89,7 +90,7 @@ pub fn logs_request(batch: &Batch, scope: &str) -> ExportLogsServiceRequest {
 /// and its name as `event_name` and body.
 ///
 /// ```
-/// let log = clew_otlp::TraceRecord::SpanLog {
+/// let log = clew_store::TraceRecord::SpanLog {
 ///     trace_id: clew::TraceId::from_u128(7),
 ///     span_id: clew::SpanId::from_u64(8),
 ///     event: clew::Event {
@@ -104,6 +105,7 @@ pub fn logs_request(batch: &Batch, scope: &str) -> ExportLogsServiceRequest {
 /// let request = clew_otlp::records_request([(&resource, "shop", std::slice::from_ref(&log))]);
 /// assert_eq!(request.resource_logs[0].scope_logs[0].log_records[0].span_id, 8u64.to_be_bytes());
 /// ```
+#[cfg(feature = "store")]
 pub fn records_request<'a>(
     groups: impl IntoIterator<Item = (&'a clew::Resource, &'a str, &'a [TraceRecord])>,
 ) -> ExportLogsServiceRequest {
@@ -270,6 +272,7 @@ fn log_record(data: &TraceEvent) -> LogRecord {
     }
 }
 
+#[cfg(feature = "store")]
 fn span_log_record(trace_id: clew::TraceId, span_id: clew::SpanId, event: &Event) -> LogRecord {
     let level = event.level.unwrap_or(Level::Info);
     LogRecord {

@@ -77,17 +77,18 @@ mod value;
 pub use opentelemetry_proto;
 pub use prost;
 
-pub use decode::{
-    DecodedLogs, DecodedRecords, DecodedSpans, DecodedTraces, RejectReason, Rejected, TraceRecord,
-    log_records_from_request, spans_from_request,
-};
+#[cfg(feature = "store")]
+pub use decode::{DecodedLogs, DecodedRecords, log_records_from_request};
+pub use decode::{DecodedSpans, DecodedTraces, RejectReason, Rejected, spans_from_request};
 #[cfg(feature = "http")]
 pub use export::{
     BuildError, Compression, OtlpExporter, OtlpExporterBuilder, Protocol, RetryPolicy, init, tracer_builder,
     tracer_builder_from,
 };
 
-pub use encode::{encode_logs, encode_traces, logs_request, records_request, traces_request, traces_request_of_groups};
+#[cfg(feature = "store")]
+pub use encode::records_request;
+pub use encode::{encode_logs, encode_traces, logs_request, traces_request, traces_request_of_groups};
 
 /// The span attribute that carries a clew span's free `label` (`MASTER`, `STEP`, …) in OTLP.
 ///

@@ -57,7 +57,7 @@ fn trace_events_come_back_from_the_encoded_log_records() {
         .records
         .iter()
         .map(|record| match record {
-            clew_otlp::TraceRecord::TraceEvent(event) => event.clone(),
+            clew_store::TraceRecord::TraceEvent(event) => event.clone(),
             other => panic!("expected a trace event, got {other:?}"),
         })
         .collect();
@@ -77,7 +77,7 @@ fn log_records_with_a_span_id_come_back_as_span_logs_and_those_without_a_trace_i
     assert_eq!(decoded.record_count(), 3);
     assert_eq!(decoded.rejected_count(), 2);
     match &decoded.groups[0].records[0] {
-        clew_otlp::TraceRecord::SpanLog { span_id, event, .. } => {
+        clew_store::TraceRecord::SpanLog { span_id, event, .. } => {
             assert_eq!(span_id.to_u64(), 9);
             assert_eq!(event.level, Some(Level::Trace));
         }

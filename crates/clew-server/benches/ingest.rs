@@ -35,6 +35,7 @@ use clew_otlp::opentelemetry_proto::tonic::resource::v1::Resource;
 use clew_otlp::opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, span, status};
 use clew_otlp::prost::Message;
 use clew_server::ServerConfig;
+use clew_store_embedded::{EmbeddedStore, StoreConfig};
 
 const TRACES_PER_REQUEST: usize = 50;
 const SPANS_PER_TRACE: usize = 10;
@@ -308,7 +309,8 @@ fn main() {
         ..ServerConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server = runtime.block_on(clew_server::start(config)).unwrap();
+    let (store, _) = EmbeddedStore::open(StoreConfig::new(dir.path())).unwrap();
+    let server = runtime.block_on(clew_server::start(config, Arc::new(store))).unwrap();
     let (otlp, http) = (server.otlp_http_addr, server.http_addr);
     let next = Arc::new(AtomicU64::new(0));
     let pool = Arc::new(pool);

@@ -123,8 +123,8 @@ impl Ingest {
         for (_, records) in &mut batch.records {
             for record in records {
                 let attributes = match record {
-                    clew_otlp::TraceRecord::TraceEvent(event) => &mut event.attributes,
-                    clew_otlp::TraceRecord::SpanLog { event, .. } => &mut event.attributes,
+                    clew_store::TraceRecord::TraceEvent(event) => &mut event.attributes,
+                    clew_store::TraceRecord::SpanLog { event, .. } => &mut event.attributes,
                 };
                 limit_attributes(attributes, limits, &mut limited);
             }

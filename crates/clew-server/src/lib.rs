@@ -1,9 +1,9 @@
 //! `clew serve`: receivers for OTLP and Zipkin, the query engine and the HTTP APIs, over
-//! the embedded store.
+//! any storage engine behind the [`Store`] trait of `clew-store`.
 //!
-//! [`start`] opens the store, binds every port and returns a [`RunningServer`] with the
-//! bound addresses; [`RunningServer::shutdown`] stops accepting, finishes the requests in
-//! flight and writes the head out as a block.
+//! [`start`] takes an open store, binds every port and returns a [`RunningServer`] with
+//! the bound addresses; [`RunningServer::shutdown`] stops accepting, finishes the requests
+//! in flight and closes the store (the embedded engine writes its head out as a block).
 //!
 //! | port (default) | what                                                                      |
 //! |----------------|---------------------------------------------------------------------------|
@@ -12,24 +12,18 @@
 //! | 9411           | Zipkin v2: `POST /api/v2/spans` (JSON, protobuf) and the read API         |
 //! | 16686          | the UI (`/`, `/ui/…`), `/api/v1` (clew), `/api` and `/api/v3` (Jaeger), `/api/v2` (Zipkin), `/metrics`, `/healthz`, `/readyz` |
 
-#![allow(dead_code)]
-
-mod api;
 pub mod config;
-mod formats;
 mod ingest;
 mod metrics;
-mod otlp;
-mod otlp_grpc;
-mod otlp_http;
+mod query;
+mod receivers;
 mod selftrace;
-mod zipkin_http;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use clew_store::{EmbeddedStore, OpenReport, Store, StoreConfig};
+use clew_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -38,9 +32,10 @@ pub use config::{ConfigError, Limits, ServerConfig};
 pub use ingest::TRUNCATED_MARKER;
 pub use selftrace::SERVICE_NAME as SELF_SERVICE_NAME;
 
-use crate::api::Query;
 use crate::ingest::Ingest;
 use crate::metrics::Metrics;
+use crate::query::Query;
+use crate::receivers::{otlp, zipkin};
 
 /// Why the server could not start or stop cleanly.
 #[derive(Debug)]
@@ -84,9 +79,7 @@ pub struct RunningServer {
     pub otlp_grpc_addr: SocketAddr,
     /// The bound address of Zipkin.
     pub zipkin_addr: SocketAddr,
-    /// What opening the store found.
-    pub open_report: OpenReport,
-    store: Arc<EmbeddedStore>,
+    store: Arc<dyn Store>,
     tracer: Option<clew::Tracer>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<Result<(), String>>,
@@ -104,24 +97,12 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// Opens the store and starts every listener.
-pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    let mut store_config = StoreConfig::new(&config.data_dir);
-    store_config.retention = config.retention;
-    store_config.head_max_spans = config.head_max_spans;
-    store_config.head_max_bytes = config.head_max_bytes;
-    store_config.head_max_age = config.head_max_age;
-    store_config.compaction_blocks = config.compaction_blocks;
-    let (store, open_report) = tokio::task::spawn_blocking(move || EmbeddedStore::open(store_config))
-        .await
-        .map_err(|error| ServerError::Serve(format!("opening the store was cancelled: {error}")))?
-        .map_err(ServerError::Store)?;
-    let store = Arc::new(store);
+/// Starts every listener over `store`, which the server closes when it shuts down.
+pub async fn start(config: ServerConfig, store: Arc<dyn Store>) -> Result<RunningServer, ServerError> {
     let metrics = Arc::new(Metrics::default());
     let ready = Arc::new(AtomicBool::new(false));
-    let dyn_store: Arc<dyn Store> = Arc::clone(&store) as Arc<dyn Store>;
-    let ingest = Arc::new(Ingest::new(Arc::clone(&dyn_store), config.limits.clone(), Arc::clone(&metrics)));
-    let query = Query { store: dyn_store, metrics, ready: Arc::clone(&ready) };
+    let ingest = Arc::new(Ingest::new(Arc::clone(&store), config.limits.clone(), Arc::clone(&metrics)));
+    let query = Query { store: Arc::clone(&store), metrics, ready: Arc::clone(&ready) };
 
     let http = bind("http_addr", config.http_addr).await?;
     let otlp_http = bind("otlp_http_addr", config.otlp_http_addr).await?;
@@ -133,15 +114,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         otlp_http_addr: local_addr(&otlp_http, "otlp_http_addr", config.otlp_http_addr)?,
         otlp_grpc_addr: local_addr(&otlp_grpc, "otlp_grpc_addr", config.otlp_grpc_addr)?,
         zipkin_addr: local_addr(&zipkin, "zipkin_addr", config.zipkin_addr)?,
-        open_report,
         store,
         tracer: None,
         stop,
         tasks: JoinSet::new(),
     };
 
-    let mut http_router = api::router(query.clone());
-    let mut otlp_http_router = otlp_http::router(Arc::clone(&ingest));
+    let mut http_router = query::router(query.clone());
+    let mut otlp_http_router = otlp::http::router(Arc::clone(&ingest));
     if config.self_tracing {
         let tracer = selftrace::tracer(Arc::clone(&query.store));
         let layer = || axum::middleware::from_fn_with_state(tracer, selftrace::trace_request);
@@ -152,7 +132,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let routers = [
         ("http", http, http_router),
         ("otlp_http", otlp_http, otlp_http_router),
-        ("zipkin", zipkin, zipkin_http::router(Arc::clone(&ingest), query)),
+        ("zipkin", zipkin, zipkin::router(Arc::clone(&ingest), query)),
     ];
     for (name, listener, router) in routers {
         let stop = stopped(stop_rx.clone());
@@ -162,10 +142,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     }
     let grpc_stop = stopped(stop_rx);
     let incoming = tonic::transport::server::TcpIncoming::from(otlp_grpc);
-    let routes = otlp_grpc::routes(ingest);
+    let routes = otlp::grpc::routes(ingest);
     server.tasks.spawn(async move {
         tonic::transport::Server::builder()
-            .layer(tower::util::MapResponseLayer::new(otlp_grpc::oversize_is_resource_exhausted))
+            .layer(tower::util::MapResponseLayer::new(otlp::grpc::oversize_is_resource_exhausted))
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, grpc_stop)
             .await
@@ -178,10 +158,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
 impl RunningServer {
     /// The store, for tools that run beside the server.
     pub fn store(&self) -> Arc<dyn Store> {
-        Arc::clone(&self.store) as Arc<dyn Store>
+        Arc::clone(&self.store)
     }
 
-    /// Stops accepting, waits for the requests in flight, and writes the head to a block.
+    /// Stops accepting, waits for the requests in flight, and closes the store.
     pub async fn shutdown(mut self) -> Result<(), ServerError> {
         let _ = self.stop.send(true);
         let mut failure = None;

@@ -81,11 +81,6 @@ impl Metrics {
         histogram.sum += seconds;
     }
 
-    /// The current value of a counter (for tests and the readiness answer).
-    pub(crate) fn get(&self, name: &'static str, pairs: &[(&str, &str)]) -> u64 {
-        self.values().counters.get(&(name, labels(pairs))).copied().unwrap_or(0)
-    }
-
     /// The Prometheus text exposition of every metric, with the store's counts.
     pub(crate) fn render(&self, store: &StoreStats) -> String {
         let mut out = String::new();

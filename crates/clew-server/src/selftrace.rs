@@ -12,7 +12,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use clew::{Batch, ExportError, SpanExporter, SpanKind, Status, Tracer};
-use clew_otlp::TraceRecord;
+use clew_store::TraceRecord;
 use clew_store::{Origin, Store, WriteBatch};
 
 /// The service name of the server's own spans.

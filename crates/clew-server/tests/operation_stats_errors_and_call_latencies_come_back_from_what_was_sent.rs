@@ -216,7 +216,7 @@ fn stats_errors_and_call_latencies_come_back_from_the_head_and_from_blocks() {
     // The same answers from blocks, after a restart.
     server.stop();
     let server = TestServer::start_in(dir.path(), |_| {});
-    assert_eq!(server.server().open_report.replayed_spans, 0);
+    assert_eq!(server.open_report.replayed_spans, 0);
     assert_eq!(get_ok(&server, &stats_path), stats);
     assert_eq!(get_ok(&server, &errors_path), errors);
     assert_eq!(get_ok(&server, &dependencies_path), dependencies);

@@ -207,6 +207,6 @@ fn spans_survive_a_restart() {
     let blocks = std::fs::read_dir(dir.path().join("blocks")).unwrap().count();
     assert_eq!(blocks, 1);
     let server = TestServer::start_in(dir.path(), |_| {});
-    assert_eq!(server.server().open_report.replayed_spans, 0);
+    assert_eq!(server.open_report.replayed_spans, 0);
     check(&server, &trace_id);
 }

@@ -1,29 +1,29 @@
-//! clew's storage engine, behind the [`Store`] trait.
+//! The storage contract of clew: what every storage engine is asked and what it answers.
 //!
-//! The embedded store ([`EmbeddedStore`]) keeps everything under one data directory:
+//! An engine (the embedded one in `clew-store-embedded`, or one over a database) implements
+//! [`Store`]; the server, the CLI and the tools speak only to this trait. The crate holds:
 //!
-//! - Spans arrive in a [`WriteBatch`]; a batch is acknowledged only after it is durable in
-//!   the write-ahead log ([`wal`]).
-//! - Recent spans live in a head block in memory, which is written as an immutable Parquet
-//!   block at a size or age threshold, after which its log segments are dropped.
-//! - Small blocks are compacted into larger ones, and blocks older than the retention are
-//!   deleted.
+//! - the trait and its [`StoreError`], which says what a caller can act on (busy, closed,
+//!   an invalid query) and carries an engine's own failure as its source;
+//! - the model ([`model`]): what is written ([`WriteBatch`] of [`StoredSpan`]s and
+//!   [`StoredRecord`]s) and what is answered ([`TraceData`], [`TraceSummary`],
+//!   [`Dependency`], …), with one time-range type ([`TimeRange`], start included, end not);
+//! - the builders that sum up spans ([`aggregate`]): operation stats, error groups,
+//!   dependencies, trace summaries and the histogram behind every percentile, so that every
+//!   engine answers the same sums the same way;
+//! - with the `conformance` feature, the cases every engine must pass ([`conformance`]).
 //!
-//! Queries ([`Store::trace`], [`Store::search`], …) merge the head and the blocks. The
-//! sums over many spans ([`Store::operation_stats`], [`Store::error_groups`],
-//! [`Store::dependencies`]) skip the blocks outside their time range and read only a few
-//! narrow columns of the others.
+//! The crate depends on the SDK's data model alone: no runtime, no network client, no file
+//! format.
 
-mod aggregate;
-mod block;
-mod codec;
-mod embedded;
-mod head;
+pub mod aggregate;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod error;
 pub mod model;
-pub mod wal;
+mod time;
 
 use std::fmt;
-use std::path::PathBuf;
 
 use clew::TraceId;
 
@@ -31,17 +31,25 @@ pub use aggregate::{
     ERROR_GROUP_TRACE_IDS, ErrorGroup, ErrorQuery, MAX_STATS_BUCKETS, OperationSeries, OperationStats,
     OperationStatsQuery, PERCENTILE_RELATIVE_ERROR, Percentiles, StatsBucket,
 };
-pub use embedded::{EmbeddedStore, OpenReport, StoreConfig};
+pub use error::StoreError;
 pub use model::{
-    Dependency, Operation, Origin, SearchQuery, StoredRecord, StoredSpan, TraceData, TraceSummary, WriteBatch,
+    Dependency, Operation, Origin, SearchQuery, StoredRecord, StoredSpan, TraceData, TraceRecord, TraceSummary,
+    WriteBatch,
 };
+pub use time::TimeRange;
 
-/// The attribute key that search uses for a span's free label (`MASTER`, `STEP`, …).
-pub const LABEL_KEY: &str = clew_otlp::LABEL_ATTRIBUTE;
+/// The attribute key that search uses for a span's free label (`MASTER`, `STEP`, …); the
+/// OTLP mapping carries the label under the same key.
+pub const LABEL_KEY: &str = "clew.span.label";
 
 /// A place spans are written to and read from.
 ///
-/// Every method blocks; async callers run them on a blocking thread.
+/// Every method may block: on disk, on the CPU, or on a database over the network. Callers
+/// in async code run them on a blocking thread (the server does so for every call), so an
+/// engine never needs a runtime of its own to be called, and one that talks to a network
+/// service may wait for it in place. Decision record 0005 says why the trait is not async.
+///
+/// Every time range is a [`TimeRange`]: its start is included, its end is not.
 pub trait Store: Send + Sync + fmt::Debug {
     /// Stores a batch. When this returns `Ok`, the batch is durable and visible to queries.
     fn write(&self, batch: WriteBatch) -> Result<(), StoreError>;
@@ -49,7 +57,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Everything stored for one trace, or `None` if nothing is.
     fn trace(&self, trace_id: TraceId) -> Result<Option<TraceData>, StoreError>;
 
-    /// The traces that match, newest first.
+    /// The traces with a span that meets the query's conditions and started in its range,
+    /// newest first.
     fn search(&self, query: &SearchQuery) -> Result<Vec<TraceSummary>, StoreError>;
 
     /// The names of every service with stored spans, sorted.
@@ -58,9 +67,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The span names and kinds of one service, sorted.
     fn operations(&self, service: &str) -> Result<Vec<Operation>, StoreError>;
 
-    /// Calls between services in traces that started in the time range (both ends
-    /// included), with the durations of the called spans.
-    fn dependencies(&self, start_unix_nano: u64, end_unix_nano: u64) -> Result<Vec<Dependency>, StoreError>;
+    /// Calls between services in traces whose earliest span started in `range`, with the
+    /// durations of the called spans.
+    fn dependencies(&self, range: TimeRange) -> Result<Vec<Dependency>, StoreError>;
 
     /// Span counts, error counts and duration percentiles of each operation (a service's
     /// spans of one name and kind) that started in the query's range, in total and per
@@ -72,14 +81,21 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// status message: the largest groups first, then the most recent.
     fn error_groups(&self, query: &ErrorQuery) -> Result<Vec<ErrorGroup>, StoreError>;
 
-    /// Writes what is in memory to durable blocks (the head), and waits until it is done.
+    /// Makes what is buffered durable in the engine's long-term form (the embedded engine
+    /// writes its head out as a block), and waits until it is done.
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// Stops the engine's background work and makes everything it holds durable, as
+    /// [`flush`](Store::flush) does; the server calls it once, when it stops. Later calls
+    /// may answer [`StoreError::Closed`].
+    fn close(&self) -> Result<(), StoreError>;
 
     /// Counts for `/metrics`.
     fn stats(&self) -> StoreStats;
 }
 
-/// Counts about a store.
+/// Counts about a store. An engine leaves at zero what it does not have (a database engine
+/// has no blocks of its own).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct StoreStats {
@@ -95,7 +111,7 @@ pub struct StoreStats {
     pub block_bytes: u64,
     /// Bytes of write-ahead log on disk.
     pub wal_bytes: u64,
-    /// Log syncs since the store was opened, and their total time.
+    /// Log syncs since the store was opened.
     pub wal_syncs: u64,
     /// Total time of those syncs, in seconds.
     pub wal_sync_seconds: f64,
@@ -111,72 +127,4 @@ pub struct StoreStats {
     pub maintenance_errors: u64,
     /// The last such failure.
     pub last_maintenance_error: Option<String>,
-}
-
-/// Why the store could not do what was asked.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// Too much is waiting to be written out; try again after a while.
-    Busy {
-        /// What is full.
-        reason: String,
-    },
-    /// The file system refused.
-    Io {
-        /// The file or directory.
-        path: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
-    /// The write-ahead log refused.
-    Wal(wal::WalError),
-    /// A block on disk could not be read or written.
-    Block {
-        /// The block's directory.
-        path: PathBuf,
-        /// What went wrong.
-        message: String,
-    },
-    /// The store is closed.
-    Closed,
-    /// The query asks for something the store does not answer.
-    InvalidQuery {
-        /// What is wrong with it.
-        reason: String,
-    },
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreError::Busy { reason } => write!(f, "the store is busy: {reason}"),
-            StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            StoreError::Wal(error) => write!(f, "write-ahead log: {error}"),
-            StoreError::Block { path, message } => write!(f, "block {}: {message}", path.display()),
-            StoreError::Closed => f.write_str("the store is closed"),
-            StoreError::InvalidQuery { reason } => write!(f, "invalid query: {reason}"),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            StoreError::Io { source, .. } => Some(source),
-            StoreError::Wal(error) => Some(error),
-            _ => None,
-        }
-    }
-}
-
-impl From<wal::WalError> for StoreError {
-    fn from(error: wal::WalError) -> StoreError {
-        StoreError::Wal(error)
-    }
-}
-
-pub(crate) fn io_error(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
-    let path = path.into();
-    move |source| StoreError::Io { path, source }
 }

@@ -5,13 +5,12 @@
 //! events and span logs) as [`StoredRecord`]s. Queries answer with whole traces
 //! ([`TraceData`]), trace summaries ([`TraceSummary`]), names and [`Dependency`] edges.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use clew::{Event, Resource, SpanData, SpanId, SpanKind, Str, TraceEvent, TraceId, Value};
-use clew_otlp::TraceRecord;
 
-use crate::aggregate::{Histogram, Percentiles};
+use crate::TimeRange;
+use crate::aggregate::{Percentiles, summarize};
 
 /// The service of a resource without `service.name`, as the OpenTelemetry SDKs name it.
 pub const UNKNOWN_SERVICE: &str = "unknown_service";
@@ -65,7 +64,7 @@ pub struct StoredRecord {
 impl StoredRecord {
     /// The trace the record belongs to.
     pub fn trace_id(&self) -> TraceId {
-        record_trace_id(&self.record)
+        self.record.trace_id()
     }
 
     /// The span the record was written in, if any.
@@ -85,11 +84,29 @@ impl StoredRecord {
     }
 }
 
-/// The trace id of a record.
-pub(crate) fn record_trace_id(record: &TraceRecord) -> TraceId {
-    match record {
-        TraceRecord::TraceEvent(event) => event.trace_id,
-        TraceRecord::SpanLog { trace_id, .. } => *trace_id,
+/// A log record that belongs to a trace.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TraceRecord {
+    /// A record with a trace id and no span id: an event of the trace itself.
+    TraceEvent(TraceEvent),
+    /// A record with both ids: a log line written inside a span.
+    SpanLog {
+        /// The trace.
+        trace_id: TraceId,
+        /// The span.
+        span_id: SpanId,
+        /// The record, as an event of the span (its `level` is always set).
+        event: Event,
+    },
+}
+
+impl TraceRecord {
+    /// The trace the record belongs to.
+    pub fn trace_id(&self) -> TraceId {
+        match self {
+            TraceRecord::TraceEvent(event) => event.trace_id,
+            TraceRecord::SpanLog { trace_id, .. } => *trace_id,
+        }
     }
 }
 
@@ -147,8 +164,9 @@ impl TraceData {
         })
     }
 
-    /// Puts spans and records in their documented order and drops repeated spans.
-    pub(crate) fn normalize(&mut self) {
+    /// Puts spans and records in their documented order and drops repeated spans: what an
+    /// engine does before it answers [`Store::trace`](crate::Store::trace).
+    pub fn normalize(&mut self) {
         self.spans.sort_by(|a, b| {
             (a.span.start_time_unix_nano, a.span.span_id.to_bytes())
                 .cmp(&(b.span.start_time_unix_nano, b.span.span_id.to_bytes()))
@@ -188,140 +206,6 @@ pub struct TraceSummary {
     pub services: Vec<(String, u64)>,
 }
 
-/// The summary of a trace's spans, or `None` if there are none.
-pub(crate) fn summarize<'a>(
-    trace_id: TraceId,
-    spans: impl IntoIterator<Item = (&'a str, &'a SpanData)>,
-) -> Option<TraceSummary> {
-    let mut summary = PartialSummary::default();
-    for (service, span) in spans {
-        summary.add_span(service, span);
-    }
-    summary.finish(trace_id)
-}
-
-/// What some of a trace's spans say about it: the spans of one block, or of the head.
-/// Parts of the same trace merge into its [`TraceSummary`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct PartialSummary {
-    pub(crate) start_unix_nano: u64,
-    pub(crate) end_unix_nano: u64,
-    pub(crate) span_count: u64,
-    pub(crate) error_count: u64,
-    /// The best root candidate so far.
-    pub(crate) root: Option<RootCandidate>,
-    /// Span count per service.
-    pub(crate) services: BTreeMap<String, u64>,
-}
-
-/// A span that may be a trace's root.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RootCandidate {
-    /// It has no parent.
-    pub(crate) parentless: bool,
-    pub(crate) start_unix_nano: u64,
-    pub(crate) service: String,
-    pub(crate) operation: String,
-}
-
-impl RootCandidate {
-    /// Whether this candidate is a better root than `other`: one without a parent beats
-    /// one with, then the earlier start wins.
-    fn beats(&self, other: &RootCandidate) -> bool {
-        other.loses_to(self.parentless, self.start_unix_nano)
-    }
-
-    fn loses_to(&self, parentless: bool, start_unix_nano: u64) -> bool {
-        (parentless && !self.parentless) || (parentless == self.parentless && start_unix_nano < self.start_unix_nano)
-    }
-}
-
-impl PartialSummary {
-    /// Counts one span.
-    pub(crate) fn add_span(&mut self, service: &str, span: &SpanData) {
-        self.add(
-            service,
-            &span.name,
-            span.start_time_unix_nano,
-            span.end_time_unix_nano,
-            span.status.is_error(),
-            span.parent_span_id.is_none(),
-        );
-    }
-
-    /// Counts one span given by its parts.
-    pub(crate) fn add(
-        &mut self,
-        service: &str,
-        name: &str,
-        start_unix_nano: u64,
-        end_unix_nano: u64,
-        error: bool,
-        parentless: bool,
-    ) {
-        if self.span_count == 0 {
-            self.start_unix_nano = u64::MAX;
-        }
-        self.start_unix_nano = self.start_unix_nano.min(start_unix_nano);
-        self.end_unix_nano = self.end_unix_nano.max(end_unix_nano).max(start_unix_nano);
-        self.span_count += 1;
-        self.error_count += u64::from(error);
-        match self.services.get_mut(service) {
-            Some(count) => *count += 1,
-            None => {
-                self.services.insert(service.to_owned(), 1);
-            }
-        }
-        if self.root.as_ref().is_none_or(|root| root.loses_to(parentless, start_unix_nano)) {
-            self.root = Some(RootCandidate {
-                parentless,
-                start_unix_nano,
-                service: service.to_owned(),
-                operation: name.to_owned(),
-            });
-        }
-    }
-
-    /// Adds what another part of the same trace says.
-    pub(crate) fn merge(&mut self, other: PartialSummary) {
-        if other.span_count == 0 {
-            return;
-        }
-        if self.span_count == 0 {
-            *self = other;
-            return;
-        }
-        self.start_unix_nano = self.start_unix_nano.min(other.start_unix_nano);
-        self.end_unix_nano = self.end_unix_nano.max(other.end_unix_nano);
-        self.span_count += other.span_count;
-        self.error_count += other.error_count;
-        for (service, count) in other.services {
-            *self.services.entry(service).or_default() += count;
-        }
-        if let Some(root) = other.root {
-            if self.root.as_ref().is_none_or(|known| root.beats(known)) {
-                self.root = Some(root);
-            }
-        }
-    }
-
-    /// The trace's summary, or `None` if no span was counted.
-    pub(crate) fn finish(self, trace_id: TraceId) -> Option<TraceSummary> {
-        let root = self.root?;
-        Some(TraceSummary {
-            trace_id,
-            root_service: root.service,
-            root_operation: root.operation,
-            root_found: root.parentless,
-            start_unix_nano: self.start_unix_nano,
-            duration_nanos: self.end_unix_nano - self.start_unix_nano,
-            span_count: self.span_count,
-            error_count: self.error_count,
-            services: self.services.into_iter().collect(),
-        })
-    }
-}
-
 /// What to search for. A trace matches when one of its spans meets every span condition
 /// and the trace overlaps the time range.
 #[derive(Debug, Clone, PartialEq)]
@@ -341,10 +225,8 @@ pub struct SearchQuery {
     pub min_duration_nanos: Option<u64>,
     /// The span lasted at most this long.
     pub max_duration_nanos: Option<u64>,
-    /// The span started at or after this time.
-    pub start_unix_nano: u64,
-    /// The span started at or before this time.
-    pub end_unix_nano: u64,
+    /// The span started in this range.
+    pub range: TimeRange,
     /// At most this many traces, newest first.
     pub limit: usize,
 }
@@ -359,8 +241,7 @@ impl Default for SearchQuery {
             errors_only: false,
             min_duration_nanos: None,
             max_duration_nanos: None,
-            start_unix_nano: 0,
-            end_unix_nano: u64::MAX,
+            range: TimeRange::ALL,
             limit: 20,
         }
     }
@@ -376,7 +257,7 @@ impl SearchQuery {
             && (!self.errors_only || span.status.is_error())
             && self.min_duration_nanos.is_none_or(|min| duration >= min)
             && self.max_duration_nanos.is_none_or(|max| duration <= max)
-            && (self.start_unix_nano..=self.end_unix_nano).contains(&span.start_time_unix_nano)
+            && self.range.contains(span.start_time_unix_nano)
             && self.attributes.iter().all(|(key, value)| has_attribute(resource, span, key, value))
     }
 }
@@ -395,8 +276,8 @@ fn has_attribute(resource: &Resource, span: &SpanData, key: &str, wanted: &str) 
         || (key == crate::LABEL_KEY && span.label.as_deref() == Some(wanted))
 }
 
-/// Whether a value's text form is `wanted`.
-pub(crate) fn value_text_is(value: &Value, wanted: &str) -> bool {
+/// Whether a value's text form is `wanted`: how search compares attribute values.
+pub fn value_text_is(value: &Value, wanted: &str) -> bool {
     match value {
         Value::String(text) => text.as_ref() == wanted,
         Value::Bool(flag) => wanted == if *flag { "true" } else { "false" },
@@ -430,99 +311,4 @@ pub struct Dependency {
     /// Percentiles of the durations of the callee's spans; `None` only when there are no
     /// calls.
     pub durations: Option<Percentiles>,
-}
-
-/// What counting the calls between services needs of a span.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct CallSpan<'a> {
-    pub(crate) service: &'a str,
-    pub(crate) span_id: SpanId,
-    pub(crate) parent_span_id: Option<SpanId>,
-    pub(crate) start_unix_nano: u64,
-    pub(crate) duration_nanos: u64,
-    pub(crate) error: bool,
-}
-
-impl<'a> CallSpan<'a> {
-    pub(crate) fn of(stored: &'a StoredSpan) -> CallSpan<'a> {
-        let span = &stored.span;
-        CallSpan {
-            service: stored.service(),
-            span_id: span.span_id,
-            parent_span_id: span.parent_span_id,
-            start_unix_nano: span.start_time_unix_nano,
-            duration_nanos: span.duration_nanos(),
-            error: span.status.is_error(),
-        }
-    }
-}
-
-/// Adds up the edges between services of the spans of whole traces that started in a time
-/// range.
-#[derive(Debug)]
-pub(crate) struct DependencyCounter {
-    start_unix_nano: u64,
-    end_unix_nano: u64,
-    /// Parent service, then child service.
-    edges: HashMap<String, HashMap<String, EdgeSums>>,
-}
-
-#[derive(Debug, Default)]
-struct EdgeSums {
-    calls: u64,
-    errors: u64,
-    durations: Histogram,
-}
-
-impl DependencyCounter {
-    /// A counter of the traces whose earliest span started in `[start, end]`.
-    pub(crate) fn new(start_unix_nano: u64, end_unix_nano: u64) -> DependencyCounter {
-        DependencyCounter { start_unix_nano, end_unix_nano, edges: HashMap::new() }
-    }
-
-    /// Counts the edges of one trace (all of its spans in one source), if its earliest span
-    /// started in the range: each span whose parent is in the trace and belongs to another
-    /// service.
-    pub(crate) fn add_trace(&mut self, spans: &[CallSpan<'_>]) {
-        let start = spans.iter().map(|span| span.start_unix_nano).min().unwrap_or(0);
-        if !(self.start_unix_nano..=self.end_unix_nano).contains(&start) {
-            return;
-        }
-        let by_id: HashMap<SpanId, &str> = spans.iter().map(|span| (span.span_id, span.service)).collect();
-        for span in spans {
-            let Some(&parent) = span.parent_span_id.and_then(|id| by_id.get(&id)) else { continue };
-            if parent == span.service {
-                continue;
-            }
-            let children = match self.edges.get_mut(parent) {
-                Some(children) => children,
-                None => self.edges.entry(parent.to_owned()).or_default(),
-            };
-            let edge = match children.get_mut(span.service) {
-                Some(edge) => edge,
-                None => children.entry(span.service.to_owned()).or_default(),
-            };
-            edge.calls += 1;
-            edge.errors += u64::from(span.error);
-            edge.durations.record(span.duration_nanos);
-        }
-    }
-
-    /// The edges, by parent then child.
-    pub(crate) fn finish(self) -> Vec<Dependency> {
-        let mut edges = Vec::new();
-        for (parent, children) in self.edges {
-            for (child, sums) in children {
-                edges.push(Dependency {
-                    parent: parent.clone(),
-                    child,
-                    call_count: sums.calls,
-                    error_count: sums.errors,
-                    durations: sums.durations.percentiles(),
-                });
-            }
-        }
-        edges.sort_by(|a, b| (&a.parent, &a.child).cmp(&(&b.parent, &b.child)));
-        edges
-    }
 }

@@ -4,7 +4,8 @@
 //! both ids is a log line of a span. A record without a valid trace id belongs to no trace
 //! clew can store and is rejected.
 
-use clew::{Event, Level, Resource, SpanId, Str, TraceEvent, TraceId, Value};
+use clew::{Event, Level, Resource, Str, TraceEvent, Value};
+use clew_store::TraceRecord;
 use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsPartialSuccess, ExportLogsServiceRequest};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 
@@ -29,22 +30,6 @@ pub struct DecodedLogs {
     pub groups: Vec<DecodedRecords>,
     /// Counts of the records left out, per reason, in order of first occurrence.
     pub rejected: Vec<Rejected>,
-}
-
-/// A log record that belongs to a trace.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TraceRecord {
-    /// A record with a trace id and no span id: an event of the trace itself.
-    TraceEvent(TraceEvent),
-    /// A record with both ids: a log line written inside a span.
-    SpanLog {
-        /// The trace.
-        trace_id: TraceId,
-        /// The span.
-        span_id: SpanId,
-        /// The record, as an event of the span (its `level` is always set).
-        event: Event,
-    },
 }
 
 impl DecodedLogs {

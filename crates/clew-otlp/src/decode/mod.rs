@@ -4,6 +4,7 @@
 //! its [`RejectReason`], so that the server can accept the rest and answer with an OTLP
 //! `partial_success`.
 
+#[cfg(feature = "store")]
 mod logs;
 
 use std::fmt;
@@ -18,7 +19,8 @@ use opentelemetry_proto::tonic::trace::v1::{Span, span, status};
 use crate::value::attributes;
 use crate::{FLAGS_IS_REMOTE, LABEL_ATTRIBUTE, LEVEL_ATTRIBUTE};
 
-pub use logs::{DecodedLogs, DecodedRecords, TraceRecord, log_records_from_request};
+#[cfg(feature = "store")]
+pub use logs::{DecodedLogs, DecodedRecords, log_records_from_request};
 
 /// The spans of one resource and instrumentation scope of a request.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,12 +5,16 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clew_server::{RunningServer, ServerConfig};
+use clew_store_embedded::{EmbeddedStore, OpenReport, StoreConfig};
 
 pub(crate) struct TestServer {
     runtime: tokio::runtime::Runtime,
     server: Option<RunningServer>,
+    /// What opening the embedded store found.
+    pub(crate) open_report: OpenReport,
     pub(crate) data_dir: PathBuf,
     pub(crate) http: String,
     pub(crate) otlp_http: String,
@@ -34,9 +38,13 @@ impl TestServer {
             ..ServerConfig::default()
         };
         adjust(&mut config);
+        let mut store_config = StoreConfig::new(&config.data_dir);
+        store_config.head_max_spans = config.head_max_spans;
+        let (store, open_report) = EmbeddedStore::open(store_config).expect("the store opens");
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let server = runtime.block_on(clew_server::start(config)).expect("the server starts");
+        let server = runtime.block_on(clew_server::start(config, Arc::new(store))).expect("the server starts");
         TestServer {
+            open_report,
             http: format!("http://{}", server.http_addr),
             otlp_http: format!("http://{}", server.otlp_http_addr),
             otlp_grpc: format!("http://{}", server.otlp_grpc_addr),

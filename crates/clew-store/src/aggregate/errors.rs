@@ -5,36 +5,34 @@ use std::collections::HashMap;
 use clew::{Status, TraceId};
 
 use super::SpanKey;
+use crate::TimeRange;
 use crate::model::StoredSpan;
 
 /// How many trace ids an [`ErrorGroup`] lists at most.
 pub const ERROR_GROUP_TRACE_IDS: usize = 5;
 
 /// What [`Store::error_groups`](crate::Store::error_groups) looks at: the error spans that
-/// started in `[start_unix_nano, end_unix_nano)`, of one service or of all; it answers the
-/// `limit` largest groups.
+/// started in `range`, of one service or of all; it answers the `limit` largest groups.
 ///
 /// ```
-/// use clew_store::ErrorQuery;
+/// use clew_store::{ErrorQuery, TimeRange};
 ///
 /// let payments = ErrorQuery { service: Some("payments".into()), ..ErrorQuery::default() };
-/// assert_eq!((payments.start_unix_nano, payments.end_unix_nano, payments.limit), (0, u64::MAX, 100));
+/// assert_eq!((payments.range, payments.limit), (TimeRange::ALL, 100));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorQuery {
     /// Only this service's spans; all services when `None`.
     pub service: Option<String>,
-    /// The first start time looked at.
-    pub start_unix_nano: u64,
-    /// The end of the range, not included.
-    pub end_unix_nano: u64,
+    /// The start times looked at.
+    pub range: TimeRange,
     /// At most this many groups.
     pub limit: usize,
 }
 
 impl Default for ErrorQuery {
     fn default() -> ErrorQuery {
-        ErrorQuery { service: None, start_unix_nano: 0, end_unix_nano: u64::MAX, limit: 100 }
+        ErrorQuery { service: None, range: TimeRange::ALL, limit: 100 }
     }
 }
 
@@ -60,7 +58,7 @@ pub struct ErrorGroup {
 
 /// Gathers error spans given one by one into [`ErrorGroup`]s.
 #[derive(Debug)]
-pub(crate) struct ErrorGroupsBuilder {
+pub struct ErrorGroupsBuilder {
     query: ErrorQuery,
     index: HashMap<Vec<u8>, usize>,
     groups: Vec<GroupSums>,
@@ -95,23 +93,23 @@ impl GroupSums {
 }
 
 impl ErrorGroupsBuilder {
-    pub(crate) fn new(query: &ErrorQuery) -> ErrorGroupsBuilder {
+    pub fn new(query: &ErrorQuery) -> ErrorGroupsBuilder {
         ErrorGroupsBuilder { query: query.clone(), index: HashMap::new(), groups: Vec::new(), key: SpanKey::default() }
     }
 
     /// The query.
-    pub(crate) fn query(&self) -> &ErrorQuery {
+    pub fn query(&self) -> &ErrorQuery {
         &self.query
     }
 
     /// Whether an error span of `service` that started at `start_unix_nano` counts.
-    pub(crate) fn wants(&self, service: &str, start_unix_nano: u64) -> bool {
-        (self.query.start_unix_nano..self.query.end_unix_nano).contains(&start_unix_nano)
+    pub fn wants(&self, service: &str, start_unix_nano: u64) -> bool {
+        self.query.range.contains(start_unix_nano)
             && self.query.service.as_deref().is_none_or(|wanted| wanted == service)
     }
 
     /// Counts a stored span if it is a wanted error span.
-    pub(crate) fn add_span(&mut self, stored: &StoredSpan) {
+    pub fn add_span(&mut self, stored: &StoredSpan) {
         let span = &stored.span;
         if let Status::Error { message } = &span.status {
             self.add(stored.service(), &span.name, message, span.start_time_unix_nano, span.trace_id);
@@ -119,14 +117,7 @@ impl ErrorGroupsBuilder {
     }
 
     /// Counts an error span if it is wanted.
-    pub(crate) fn add(
-        &mut self,
-        service: &str,
-        operation: &str,
-        message: &str,
-        start_unix_nano: u64,
-        trace_id: TraceId,
-    ) {
+    pub fn add(&mut self, service: &str, operation: &str, message: &str, start_unix_nano: u64, trace_id: TraceId) {
         if !self.wants(service, start_unix_nano) {
             return;
         }
@@ -159,7 +150,7 @@ impl ErrorGroupsBuilder {
     }
 
     /// The largest groups (then the most recent), at most the query's limit.
-    pub(crate) fn finish(self) -> Vec<ErrorGroup> {
+    pub fn finish(self) -> Vec<ErrorGroup> {
         let mut groups: Vec<ErrorGroup> = self
             .groups
             .into_iter()

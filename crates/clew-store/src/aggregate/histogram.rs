@@ -51,7 +51,7 @@ pub struct Percentiles {
 
 /// Counts of durations by log bucket.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Histogram {
+pub struct Histogram {
     /// (bucket, count), by bucket; no count is 0.
     buckets: Vec<(u16, u64)>,
     total: u64,
@@ -59,7 +59,7 @@ pub(crate) struct Histogram {
 
 impl Histogram {
     /// Counts one value.
-    pub(crate) fn record(&mut self, value: u64) {
+    pub fn record(&mut self, value: u64) {
         let bucket = bucket_of(value);
         match self.buckets.binary_search_by_key(&bucket, |&(known, _)| known) {
             Ok(found) => self.buckets[found].1 = self.buckets[found].1.saturating_add(1),
@@ -69,7 +69,7 @@ impl Histogram {
     }
 
     /// Adds the counts of another histogram.
-    pub(crate) fn merge(&mut self, other: &Histogram) {
+    pub fn merge(&mut self, other: &Histogram) {
         if other.total == 0 {
             return;
         }
@@ -101,13 +101,13 @@ impl Histogram {
     }
 
     /// How many values were counted.
-    pub(crate) fn count(&self) -> u64 {
+    pub fn count(&self) -> u64 {
         self.total
     }
 
     /// The nearest-rank percentile `percent` (1 to 100) of the values, within
     /// [`PERCENTILE_RELATIVE_ERROR`]; `None` when there are none.
-    pub(crate) fn percentile(&self, percent: u8) -> Option<u64> {
+    pub fn percentile(&self, percent: u8) -> Option<u64> {
         if self.total == 0 {
             return None;
         }
@@ -125,7 +125,7 @@ impl Histogram {
     }
 
     /// The 50th, 95th and 99th percentiles; `None` when there are no values.
-    pub(crate) fn percentiles(&self) -> Option<Percentiles> {
+    pub fn percentiles(&self) -> Option<Percentiles> {
         Some(Percentiles {
             p50_nanos: self.percentile(50)?,
             p95_nanos: self.percentile(95)?,

@@ -1,22 +1,26 @@
-//! Sums over many spans, for the pages that show a service's health rather than one trace:
-//! per-operation counts, error counts and duration percentiles over time
-//! ([`OperationStats`]), error spans grouped by message ([`ErrorGroup`]), and the
-//! log-bucketed histogram behind every percentile the store answers ([`Percentiles`]).
+//! Sums over many spans, the same in every engine: per-operation counts, error counts and
+//! duration percentiles over time ([`OperationStats`]), error spans grouped by message
+//! ([`ErrorGroup`]), calls between services ([`DependencyCounter`]), trace summaries for
+//! search results ([`PartialSummary`]), and the log-bucketed histogram behind every
+//! percentile a store answers ([`Histogram`], [`Percentiles`]).
 //!
-//! Each answer has a builder that the sources feed one span at a time, with only the fields
-//! it needs: the heads give their spans, a block the values of a few narrow columns, so a
-//! scan of a block never decodes whole spans.
+//! Each answer has a builder that an engine feeds one span at a time, with only the fields
+//! it needs: the embedded engine's heads give their spans, a block the values of a few
+//! narrow columns, so a scan of a block never decodes whole spans.
 
+mod dependencies;
 mod errors;
 mod histogram;
 mod operations;
+mod summaries;
 
-pub(crate) use errors::ErrorGroupsBuilder;
-pub use errors::{ERROR_GROUP_TRACE_IDS, ErrorGroup, ErrorQuery};
-pub(crate) use histogram::Histogram;
-pub use histogram::{PERCENTILE_RELATIVE_ERROR, Percentiles};
-pub(crate) use operations::OperationStatsBuilder;
-pub use operations::{MAX_STATS_BUCKETS, OperationSeries, OperationStats, OperationStatsQuery, StatsBucket};
+pub use dependencies::{CallSpan, DependencyCounter};
+pub use errors::{ERROR_GROUP_TRACE_IDS, ErrorGroup, ErrorGroupsBuilder, ErrorQuery};
+pub use histogram::{Histogram, PERCENTILE_RELATIVE_ERROR, Percentiles};
+pub use operations::{
+    MAX_STATS_BUCKETS, OperationSeries, OperationStats, OperationStatsBuilder, OperationStatsQuery, StatsBucket,
+};
+pub use summaries::{PartialSummary, RootCandidate, summarize};
 
 /// A reused buffer for map keys made of several texts, each preceded by its length so that
 /// no two lists of texts make the same key.

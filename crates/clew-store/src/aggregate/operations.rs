@@ -5,20 +5,20 @@ use std::collections::{BTreeMap, HashMap};
 use clew::SpanKind;
 
 use super::{Histogram, Percentiles, SpanKey};
-use crate::StoreError;
 use crate::model::StoredSpan;
+use crate::{StoreError, TimeRange};
 
 /// The most buckets an [`OperationStatsQuery`] may cut its time range into.
 pub const MAX_STATS_BUCKETS: u64 = 1000;
 
 /// What [`Store::operation_stats`](crate::Store::operation_stats) sums up: the spans that
-/// started in `[start_unix_nano, end_unix_nano)`, of one service or of all, in buckets of
-/// `step_nanos` from the start (the last one may reach past the end).
+/// started in `range`, of one service or of all, in buckets of `step_nanos` from the start
+/// (the last one may reach past the end).
 ///
 /// ```
-/// use clew_store::OperationStatsQuery;
+/// use clew_store::{OperationStatsQuery, TimeRange};
 ///
-/// let hour = OperationStatsQuery::new(0, 3_600_000_000_000, 60_000_000_000);
+/// let hour = OperationStatsQuery::new(TimeRange::new(0, 3_600_000_000_000), 60_000_000_000);
 /// assert_eq!(hour.bucket_count(), Some(60));
 /// let uneven = OperationStatsQuery { step_nanos: 7_000_000_000_000, ..hour.clone() };
 /// assert_eq!(uneven.bucket_count(), Some(1));
@@ -29,24 +29,22 @@ pub const MAX_STATS_BUCKETS: u64 = 1000;
 pub struct OperationStatsQuery {
     /// Only this service's spans; all services when `None`.
     pub service: Option<String>,
-    /// The first start time counted.
-    pub start_unix_nano: u64,
-    /// The end of the range, not included.
-    pub end_unix_nano: u64,
+    /// The start times counted.
+    pub range: TimeRange,
     /// The width of a bucket.
     pub step_nanos: u64,
 }
 
 impl OperationStatsQuery {
-    /// Every service over `[start, end)` in buckets of `step_nanos`.
-    pub fn new(start_unix_nano: u64, end_unix_nano: u64, step_nanos: u64) -> OperationStatsQuery {
-        OperationStatsQuery { service: None, start_unix_nano, end_unix_nano, step_nanos }
+    /// Every service over `range` in buckets of `step_nanos`.
+    pub fn new(range: TimeRange, step_nanos: u64) -> OperationStatsQuery {
+        OperationStatsQuery { service: None, range, step_nanos }
     }
 
     /// How many buckets: ⌈(end − start) / step⌉. `None` for a query the store refuses: an
     /// end before the start, a step of 0, or more than [`MAX_STATS_BUCKETS`] buckets.
     pub fn bucket_count(&self) -> Option<usize> {
-        let range = self.end_unix_nano.checked_sub(self.start_unix_nano)?;
+        let range = self.range.end_unix_nano.checked_sub(self.range.start_unix_nano)?;
         let count = range.checked_div(self.step_nanos)? + u64::from(range % self.step_nanos != 0);
         if count > MAX_STATS_BUCKETS {
             return None;
@@ -102,7 +100,7 @@ pub struct StatsBucket {
 
 /// Sums up spans given one by one into [`OperationStats`].
 #[derive(Debug)]
-pub(crate) struct OperationStatsBuilder {
+pub struct OperationStatsBuilder {
     query: OperationStatsQuery,
     bucket_count: usize,
     index: HashMap<Vec<u8>, usize>,
@@ -129,12 +127,12 @@ struct BucketSums {
 impl OperationStatsBuilder {
     /// A builder for `query`, or [`StoreError::InvalidQuery`] when
     /// [`OperationStatsQuery::bucket_count`] refuses it.
-    pub(crate) fn new(query: &OperationStatsQuery) -> Result<OperationStatsBuilder, StoreError> {
+    pub fn new(query: &OperationStatsQuery) -> Result<OperationStatsBuilder, StoreError> {
         let bucket_count = query.bucket_count().ok_or_else(|| StoreError::InvalidQuery {
             reason: format!(
                 "operation stats from {} to {} in steps of {} ns: the end is before the start, the step is 0, \
                  or there are more than {MAX_STATS_BUCKETS} buckets",
-                query.start_unix_nano, query.end_unix_nano, query.step_nanos
+                query.range.start_unix_nano, query.range.end_unix_nano, query.step_nanos
             ),
         })?;
         Ok(OperationStatsBuilder {
@@ -147,18 +145,18 @@ impl OperationStatsBuilder {
     }
 
     /// The query.
-    pub(crate) fn query(&self) -> &OperationStatsQuery {
+    pub fn query(&self) -> &OperationStatsQuery {
         &self.query
     }
 
     /// Whether a span of `service` that started at `start_unix_nano` counts.
-    pub(crate) fn wants(&self, service: &str, start_unix_nano: u64) -> bool {
-        (self.query.start_unix_nano..self.query.end_unix_nano).contains(&start_unix_nano)
+    pub fn wants(&self, service: &str, start_unix_nano: u64) -> bool {
+        self.query.range.contains(start_unix_nano)
             && self.query.service.as_deref().is_none_or(|wanted| wanted == service)
     }
 
     /// Counts a stored span if it is wanted.
-    pub(crate) fn add_span(&mut self, stored: &StoredSpan) {
+    pub fn add_span(&mut self, stored: &StoredSpan) {
         let span = &stored.span;
         if self.wants(stored.service(), span.start_time_unix_nano) {
             self.add(
@@ -173,7 +171,7 @@ impl OperationStatsBuilder {
     }
 
     /// Counts a span that [`wants`](Self::wants) said counts.
-    pub(crate) fn add(
+    pub fn add(
         &mut self,
         service: &str,
         operation: &str,
@@ -200,7 +198,7 @@ impl OperationStatsBuilder {
                 position
             }
         };
-        let offset = start_unix_nano - self.query.start_unix_nano;
+        let offset = start_unix_nano - self.query.range.start_unix_nano;
         let bucket = usize::try_from(offset / self.query.step_nanos).unwrap_or(usize::MAX);
         let sums = self.operations[position].buckets.entry(bucket).or_default();
         sums.count += 1;
@@ -209,7 +207,7 @@ impl OperationStatsBuilder {
     }
 
     /// The stats, operations sorted.
-    pub(crate) fn finish(self) -> OperationStats {
+    pub fn finish(self) -> OperationStats {
         let query = self.query;
         let mut operations: Vec<OperationSeries> = self
             .operations
@@ -220,7 +218,7 @@ impl OperationStatsBuilder {
                 let mut buckets = Vec::with_capacity(self.bucket_count);
                 for number in 0..self.bucket_count {
                     let start_unix_nano =
-                        query.start_unix_nano.saturating_add((number as u64).saturating_mul(query.step_nanos));
+                        query.range.start_unix_nano.saturating_add((number as u64).saturating_mul(query.step_nanos));
                     let bucket = match sums.buckets.get(&number) {
                         Some(bucket) => {
                             all.merge(&bucket.durations);
@@ -251,8 +249,8 @@ impl OperationStatsBuilder {
             (&a.service, &a.operation, a.kind.as_str()).cmp(&(&b.service, &b.operation, b.kind.as_str()))
         });
         OperationStats {
-            start_unix_nano: query.start_unix_nano,
-            end_unix_nano: query.end_unix_nano,
+            start_unix_nano: query.range.start_unix_nano,
+            end_unix_nano: query.range.end_unix_nano,
             step_nanos: query.step_nanos,
             operations,
         }

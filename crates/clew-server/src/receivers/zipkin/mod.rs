@@ -1,0 +1,79 @@
+//! The Zipkin port: `POST /api/v2/spans` (JSON, or protobuf with `application/x-protobuf`;
+//! plain or gzip), answered 202 as Zipkin does, and the Zipkin read API
+//! (`crate::query::zipkin`) beside it. [`span`] maps Zipkin's span model to the store's,
+//! [`json`] and [`proto`] read the two encodings.
+
+mod json;
+mod proto;
+mod span;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use crate::ingest::{BodyError, Ingest, IngestError, decode_body};
+use crate::query::Query;
+
+/// The Zipkin routes.
+pub(crate) fn router(ingest: Arc<Ingest>, query: Query) -> Router {
+    let limit = ingest.limits.max_request_bytes;
+    let receive =
+        Router::new().route("/api/v2/spans", post(receive)).layer(DefaultBodyLimit::max(limit)).with_state(ingest);
+    crate::query::zipkin::router().with_state(query).merge(receive)
+}
+
+fn text(status: StatusCode, message: String) -> Response {
+    let mut response = (status, message).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
+async fn receive(State(ingest): State<Arc<Ingest>>, headers: HeaderMap, body: Bytes) -> Response {
+    let response = receive_response(&ingest, &headers, &body).await;
+    ingest.metrics.add("clew_requests_total", &[("protocol", "zipkin"), ("code", response.status().as_str())], 1);
+    response
+}
+
+async fn receive_response(ingest: &Arc<Ingest>, headers: &HeaderMap, body: &[u8]) -> Response {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let content_encoding = headers.get(header::CONTENT_ENCODING).and_then(|value| value.to_str().ok());
+    let body = match decode_body(body, content_encoding, ingest.limits.max_request_bytes) {
+        Ok(body) => body,
+        Err(BodyError::TooLarge(limit)) => {
+            return text(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {limit} bytes"));
+        }
+        Err(BodyError::BadEncoding(message)) => return text(StatusCode::BAD_REQUEST, message),
+    };
+    let decoded = match essence.as_str() {
+        "application/x-protobuf" | "application/protobuf" => proto::decode_proto(&body),
+        "application/json" | "" => json::decode_json(&body),
+        other => {
+            return text(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("unsupported Content-Type {other:?}: use application/json or application/x-protobuf"),
+            );
+        }
+    };
+    let (batch, rejected) = match decoded {
+        Ok(decoded) => decoded,
+        Err(message) => return text(StatusCode::BAD_REQUEST, message),
+    };
+    for item in &rejected {
+        ingest.metrics.add("clew_spans_refused_total", &[("reason", &item.reason.to_string())], item.count);
+    }
+    match ingest.write("zipkin", batch).await {
+        Ok(_) => StatusCode::ACCEPTED.into_response(),
+        Err(IngestError::Busy(reason)) => text(StatusCode::SERVICE_UNAVAILABLE, reason),
+        Err(IngestError::Failed(reason)) => text(StatusCode::INTERNAL_SERVER_ERROR, reason),
+    }
+}

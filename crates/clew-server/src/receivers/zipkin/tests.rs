@@ -1,0 +1,163 @@
+//! Zipkin bodies decoded by the receiver and read back through the read API's writer.
+
+use clew::{SpanData, SpanId, SpanKind, Status, TraceId, Value};
+use clew_otlp::RejectReason;
+use clew_store::{Origin, TraceData, WriteBatch};
+use prost::Message;
+use serde_json::{Value as Json, json};
+
+use super::json::decode_json;
+use super::proto::{decode_proto, messages};
+use crate::query::zipkin::trace_bytes;
+
+/// The trace as `/api/v2/trace/{trace_id}` answers it.
+fn trace_json(trace: &TraceData) -> Json {
+    serde_json::from_slice(&trace_bytes(trace).unwrap()).unwrap()
+}
+
+const EXAMPLE: &str = r#"[{
+    "traceId": "5af7183fb1d4cf5f",
+    "parentId": "6b221d5bc9e6496c",
+    "id": "352bff9a74ca9ad2",
+    "kind": "CLIENT",
+    "name": "get /api",
+    "timestamp": 1556604172355737,
+    "duration": 1431,
+    "debug": true,
+    "localEndpoint": { "serviceName": "backend", "ipv4": "192.168.99.1", "port": 3306 },
+    "remoteEndpoint": { "serviceName": "db", "ipv4": "172.19.0.2", "port": 58648 },
+    "annotations": [{ "timestamp": 1556604172355800, "value": "wire send" }],
+    "tags": { "http.method": "GET", "http.path": "/api", "otel.scope.name": "okhttp", "error": "timeout" }
+}]"#;
+
+fn only_span(batch: &WriteBatch) -> (&Origin, &SpanData) {
+    assert_eq!(batch.spans.len(), 1);
+    let (origin, spans) = &batch.spans[0];
+    assert_eq!(spans.len(), 1);
+    (origin, &spans[0])
+}
+
+#[test]
+fn the_api_example_maps_field_by_field() {
+    let (batch, rejected) = decode_json(EXAMPLE.as_bytes()).unwrap();
+    assert!(rejected.is_empty());
+    let (origin, span) = only_span(&batch);
+    assert_eq!(origin.service(), "backend");
+    assert_eq!(origin.scope.as_ref(), "okhttp");
+    assert_eq!(span.trace_id, TraceId::from_u128(0x5af7_183f_b1d4_cf5f));
+    assert_eq!(span.span_id, SpanId::from_u64(0x352b_ff9a_74ca_9ad2));
+    assert_eq!(span.parent_span_id, Some(SpanId::from_u64(0x6b22_1d5b_c9e6_496c)));
+    assert_eq!(span.kind, SpanKind::Client);
+    assert_eq!(span.name.as_ref(), "get /api");
+    assert_eq!(span.start_time_unix_nano, 1_556_604_172_355_737_000);
+    assert_eq!(span.end_time_unix_nano, 1_556_604_172_355_737_000 + 1_431_000);
+    assert_eq!(span.status, Status::error("timeout"));
+    assert_eq!(span.events[0].name.as_ref(), "wire send");
+    assert_eq!(span.events[0].time_unix_nano, 1_556_604_172_355_800_000);
+    let attribute = |key: &str| span.attribute(key).cloned();
+    assert_eq!(attribute("http.method"), Some(Value::from("GET")));
+    assert_eq!(attribute("peer.service"), Some(Value::from("db")));
+    assert_eq!(attribute("network.peer.address"), Some(Value::from("172.19.0.2")));
+    assert_eq!(attribute("network.peer.port"), Some(Value::I64(58648)));
+    assert_eq!(attribute("error"), None);
+}
+
+#[test]
+fn invalid_spans_are_counted_and_the_rest_kept() {
+    let body = r#"[
+        {"traceId": "00000000000000000000000000000000", "id": "0000000000000001", "name": "zero trace"},
+        {"traceId": "abc", "id": "0000000000000001", "name": "odd hex"},
+        {"traceId": "0000000000000001", "id": "0000000000000000", "name": "zero id"},
+        {"traceId": "0000000000000001", "id": "0000000000000002", "parentId": "12", "name": "short parent"},
+        7,
+        {"traceId": "0000000000000001", "id": "0000000000000003"}
+    ]"#;
+    let (batch, rejected) = decode_json(body.as_bytes()).unwrap();
+    let (origin, span) = only_span(&batch);
+    assert_eq!((origin.service(), span.name.as_ref()), ("unknown_service", "unknown"));
+    let count = |reason| rejected.iter().find(|item| item.reason == reason).map_or(0, |item| item.count);
+    assert_eq!(count(RejectReason::InvalidTraceId), 2);
+    // The zero id, and the item that is not an object.
+    assert_eq!(count(RejectReason::InvalidSpanId), 2);
+    assert_eq!(count(RejectReason::InvalidParentSpanId), 1);
+}
+
+#[test]
+fn bodies_that_are_not_arrays_of_spans_are_errors() {
+    for body in [&b"{}"[..], b"", b"[", b"\xff\xfe", b"\"spans\""] {
+        assert!(decode_json(body).is_err(), "{body:?}");
+    }
+    assert!(decode_proto(&[0xff; 5]).is_err());
+}
+
+#[test]
+fn protobuf_gives_what_json_gives() {
+    let list = messages::ListOfSpans {
+        spans: vec![messages::Span {
+            trace_id: 0x5af7_183f_b1d4_cf5f_u64.to_be_bytes().to_vec(),
+            parent_id: 0x6b22_1d5b_c9e6_496c_u64.to_be_bytes().to_vec(),
+            id: 0x352b_ff9a_74ca_9ad2_u64.to_be_bytes().to_vec(),
+            kind: 1,
+            name: "get /api".into(),
+            timestamp: 1_556_604_172_355_737,
+            duration: 1431,
+            local_endpoint: Some(messages::Endpoint {
+                service_name: "backend".into(),
+                ipv4: vec![192, 168, 99, 1],
+                ipv6: Vec::new(),
+                port: 3306,
+            }),
+            remote_endpoint: Some(messages::Endpoint {
+                service_name: "db".into(),
+                ipv4: vec![172, 19, 0, 2],
+                ipv6: Vec::new(),
+                port: 58648,
+            }),
+            annotations: vec![messages::Annotation { timestamp: 1_556_604_172_355_800, value: "wire send".into() }],
+            tags: [("http.method", "GET"), ("http.path", "/api"), ("otel.scope.name", "okhttp"), ("error", "timeout")]
+                .into_iter()
+                .map(|(key, value)| (key.to_owned(), value.to_owned()))
+                .collect(),
+            debug: true,
+            shared: false,
+        }],
+    };
+    let (from_proto, _) = decode_proto(&list.encode_to_vec()).unwrap();
+    let (from_json, _) = decode_json(EXAMPLE.as_bytes()).unwrap();
+    let sorted = |batch: &WriteBatch| {
+        let (origin, span) = only_span(batch);
+        let mut span = span.clone();
+        span.attributes.sort_by(|a, b| a.key.cmp(&b.key));
+        (origin.clone(), span)
+    };
+    assert_eq!(sorted(&from_proto), sorted(&from_json));
+}
+
+#[test]
+fn a_decoded_trace_reads_back_with_its_ids_times_and_tags() {
+    let (batch, _) = decode_json(EXAMPLE.as_bytes()).unwrap();
+    let (origin, span) = only_span(&batch);
+    let trace = TraceData {
+        trace_id: span.trace_id,
+        spans: vec![clew_store::StoredSpan { origin: origin.clone(), span: span.clone() }],
+        records: Vec::new(),
+    };
+    let json = trace_json(&trace);
+    let back = &json[0];
+    assert_eq!(back["traceId"], "5af7183fb1d4cf5f");
+    assert_eq!(back["id"], "352bff9a74ca9ad2");
+    assert_eq!(back["parentId"], "6b221d5bc9e6496c");
+    assert_eq!(back["kind"], "CLIENT");
+    assert_eq!(back["timestamp"], 1_556_604_172_355_737_u64);
+    assert_eq!(back["duration"], 1431);
+    assert_eq!(back["localEndpoint"], json!({ "serviceName": "backend" }));
+    assert_eq!(back["remoteEndpoint"], json!({ "serviceName": "db", "ipv4": "172.19.0.2", "port": 58648 }));
+    assert_eq!(back["annotations"], json!([{ "timestamp": 1_556_604_172_355_800_u64, "value": "wire send" }]));
+    assert_eq!(back["tags"]["http.path"], "/api");
+    assert_eq!(back["tags"]["error"], "timeout");
+    assert_eq!(back["tags"]["otel.scope.name"], "okhttp");
+    // And decoding the read-back form gives the same span.
+    let (again, _) = decode_json(json.to_string().as_bytes()).unwrap();
+    assert_eq!(only_span(&again).1.span_id, span.span_id);
+    assert_eq!(only_span(&again).1.status, span.status);
+}
