@@ -13,7 +13,6 @@ use clew::{KeyValue, Level, Span, SpanKind, Status, Tracer};
 use clew_otlp::OtlpExporter;
 
 use crate::client::DEFAULT_ENDPOINT;
-use crate::parse_options;
 
 /// Orders sent when `--traces` is not given.
 pub(crate) const DEFAULT_TRACES: usize = 200;
@@ -384,24 +383,20 @@ pub(crate) fn send(endpoint: &str, traces: usize) -> Result<(), String> {
     shop.flush()
 }
 
-/// `clew demo [--endpoint URL] [--traces N]`
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    let (options, positional) = parse_options(args, &[])?;
-    if let Some(extra) = positional.first() {
-        return Err(format!(
-            "unexpected argument {extra:?}; usage: clew demo [--endpoint {DEFAULT_ENDPOINT}] [--traces {DEFAULT_TRACES}]"
-        ));
-    }
-    let mut endpoint = DEFAULT_ENDPOINT.to_owned();
-    let mut traces = DEFAULT_TRACES;
-    for (name, value) in options {
-        match name.as_str() {
-            "endpoint" => endpoint = value,
-            "traces" => traces = value.parse().map_err(|_| format!("--traces: {value:?} is not a number"))?,
-            other => return Err(format!("unknown option --{other}")),
-        }
-    }
-    send(&endpoint, traces)?;
-    crate::log(&format!("clew demo: sent {traces} orders to {endpoint}"));
+/// `clew demo`'s options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// OTLP/HTTP endpoint of the server
+    #[arg(long, value_name = "URL", default_value = DEFAULT_ENDPOINT)]
+    endpoint: String,
+    /// Orders to send (an agent session comes with every twentieth)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TRACES)]
+    traces: usize,
+}
+
+/// `clew demo`: sends the shop's orders.
+pub(crate) fn run(args: DemoArgs) -> Result<(), String> {
+    send(&args.endpoint, args.traces)?;
+    crate::log(&format!("clew demo: sent {} orders to {}", args.traces, args.endpoint));
     Ok(())
 }

@@ -17,7 +17,6 @@ use clew::{
 use serde_json::Value as Json;
 
 use crate::client::{DEFAULT_ENDPOINT, post};
-use crate::parse_options;
 
 /// What one resource sent: its spans and trace events.
 type FromResource = (Arc<Resource>, Vec<SpanData>, Vec<TraceEvent>);
@@ -32,22 +31,24 @@ struct Totals {
     otlp_requests: usize,
 }
 
-/// `clew import FILE… [--endpoint URL]`
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    let (options, files) = parse_options(args, &[])?;
-    let mut endpoint = DEFAULT_ENDPOINT.to_owned();
-    for (name, value) in options {
-        match name.as_str() {
-            "endpoint" => endpoint = value.trim_end_matches('/').to_owned(),
-            other => return Err(format!("unknown option --{other}")),
-        }
-    }
-    if files.is_empty() {
-        return Err(format!("usage: clew import FILE... [--endpoint {DEFAULT_ENDPOINT}]"));
-    }
+/// `clew import`'s options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ImportArgs {
+    /// Files of SDK JSON lines (stdout exporter) or OTLP JSON requests
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// OTLP/HTTP endpoint of the server
+    #[arg(long, value_name = "URL", default_value = DEFAULT_ENDPOINT)]
+    endpoint: String,
+}
+
+/// `clew import FILE…`: sends each file's spans and trace events.
+pub(crate) fn run(args: ImportArgs) -> Result<(), String> {
+    let endpoint = args.endpoint.trim_end_matches('/');
+    let files = args.files;
     for file in &files {
         let text = std::fs::read_to_string(file).map_err(|error| format!("{file}: {error}"))?;
-        let totals = import_text(&endpoint, &text).map_err(|error| format!("{file}: {error}"))?;
+        let totals = import_text(endpoint, &text).map_err(|error| format!("{file}: {error}"))?;
         crate::log(&format!(
             "clew import: {file}: {} spans and {} trace events from JSON lines, {} OTLP JSON requests",
             totals.spans, totals.events, totals.otlp_requests

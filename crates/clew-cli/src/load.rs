@@ -21,41 +21,95 @@ use clew_otlp::opentelemetry_proto::tonic::collector::trace::v1::trace_service_c
 use clew_otlp::prost::Message;
 use serde_json::json;
 
-use crate::parse_options;
+/// `clew load`'s options.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct LoadArgs {
+    /// Base URL [default: http://127.0.0.1:4318; :4317 for otlp-grpc, :9411 for zipkin-json]
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// The wire format
+    #[arg(long, value_enum, default_value_t = Wire::OtlpProtobuf)]
+    protocol: Wire,
+    /// Concurrent connections (at most 1024)
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+    connections: u64,
+    /// Spans per second in all [default: as fast as the endpoint accepts]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = positive_rate)]
+    rate: Option<f64>,
+    /// How long to send (30s, 5m, 1h); without it, until --spans are sent
+    #[arg(long, value_name = "DURATION", value_parser = clew_server::duration::parse_duration)]
+    duration: Option<Duration>,
+    /// How many spans to send [default: 1000000 without --duration]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    spans: Option<u64>,
+    /// Services (at most 10000)
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    services: u64,
+    /// Span names per service (at most 10000)
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+    operations: u64,
+    /// Levels of a trace's span tree (at most 20)
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    depth: u64,
+    /// Children of each span above the last level (at most 1000)
+    #[arg(long, value_name = "N", default_value_t = 9, value_parser = clap::value_parser!(u64).range(1..))]
+    fanout: u64,
+    /// Attributes per span (at most 1000)
+    #[arg(long, value_name = "N", default_value_t = 11)]
+    attributes: u64,
+    /// Events per span (at most 1000)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    events: u64,
+    /// Share of spans that fail, 0 to 1
+    #[arg(long, value_name = "F", default_value_t = 0.02, allow_negative_numbers = true, value_parser = share)]
+    error_rate: f64,
+    /// Traces in one request (at most 100000)
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    traces_per_request: u64,
+    /// Seed of the generated data
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    seed: u64,
+    /// Unix time of the first span, in nanoseconds [default: now]
+    #[arg(long, value_name = "NANOS")]
+    start: Option<u64>,
+    /// Print the summary as JSON
+    #[arg(long)]
+    json: bool,
+    /// Send nothing: measure, on the requests a run would send, how fast prost decodes them
+    /// (the ceiling of any OTLP ingest) and how small zstd -19 makes them (a floor for bytes
+    /// per span)
+    #[arg(long)]
+    limits: bool,
+}
 
-const USAGE: &str = "\
-usage: clew load [options]
+fn positive_rate(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|rate| rate.is_finite() && *rate > 0.0)
+        .ok_or_else(|| format!("expected spans per second, not {text:?}"))
+}
 
-Sends synthetic traces to a collector and reports what it accepted.
-
-  --endpoint URL          base URL (default http://127.0.0.1:4318; :4317 for otlp-grpc, :9411 for zipkin)
-  --protocol P            otlp-http-protobuf (default), otlp-http-json, otlp-grpc or zipkin-json
-  --connections N         concurrent connections (default 4)
-  --rate N                spans per second in all (default: as fast as the endpoint accepts)
-  --duration D            how long to send (30s, 5m, 1h); without it, until --spans are sent
-  --spans N               how many spans to send (default 1000000 without --duration)
-  --services N            services (default 5)
-  --operations N          span names per service (default 4)
-  --depth N               levels of a trace's span tree (default 2)
-  --fanout N              children of each span above the last level (default 9)
-  --attributes N          attributes per span (default 11)
-  --events N              events per span (default 1)
-  --error-rate F          share of spans that fail, 0 to 1 (default 0.02)
-  --traces-per-request N  traces in one request (default 50)
-  --seed N                seed of the generated data (default 1)
-  --start NANOS           Unix time of the first span, in nanoseconds (default: now)
-  --json                  print the summary as JSON
-  --limits                send nothing: measure, on the requests a run would send, how fast
-                          prost decodes them (the ceiling of any OTLP ingest) and how small
-                          zstd -19 makes them (a floor for bytes per span)
-";
+fn share(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|rate| (0.0..=1.0).contains(rate))
+        .ok_or_else(|| format!("expected a share from 0 to 1, not {text:?}"))
+}
 
 /// The wire format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Wire {
+    /// OTLP/HTTP with protobuf bodies
+    #[value(name = "otlp-http-protobuf", alias = "http/protobuf")]
     OtlpProtobuf,
+    /// OTLP/HTTP with JSON bodies
+    #[value(name = "otlp-http-json", alias = "http/json")]
     OtlpJson,
+    /// OTLP/gRPC
+    #[value(name = "otlp-grpc", alias = "grpc")]
     OtlpGrpc,
+    /// Zipkin v2 JSON
+    #[value(name = "zipkin-json", alias = "zipkin")]
     ZipkinJson,
 }
 
@@ -76,11 +130,11 @@ struct Shape {
 
 impl Shape {
     fn spans_per_trace(&self) -> usize {
-        (0..self.depth).map(|level| self.fanout.saturating_pow(level)).sum()
+        (0..self.depth).fold(0_usize, |spans, level| spans.saturating_add(self.fanout.saturating_pow(level)))
     }
 
     fn spans_per_request(&self) -> usize {
-        self.spans_per_trace() * self.traces_per_request
+        self.spans_per_trace().saturating_mul(self.traces_per_request)
     }
 }
 
@@ -97,107 +151,55 @@ struct Options {
     limits: bool,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let (options, positional) = parse_options(args, &["json", "limits"])?;
-    if let Some(extra) = positional.first() {
-        return Err(format!("unexpected argument {extra:?}"));
-    }
-    let mut wire = Wire::OtlpProtobuf;
-    let mut endpoint = None;
-    let mut parsed = Options {
-        endpoint: String::new(),
-        wire,
-        connections: 4,
-        rate: None,
-        duration: None,
-        spans: None,
-        shape: Shape {
-            services: 5,
-            operations: 4,
-            depth: 2,
-            fanout: 9,
-            attributes: 11,
-            events: 1,
-            error_rate: 0.02,
-            traces_per_request: 50,
-            seed: 1,
-            start_unix_nano: 0,
-        },
-        json: false,
-        limits: false,
-    };
-    let mut start = None;
-    for (name, value) in options {
-        let number = |low: u64| -> Result<u64, String> {
-            value.parse::<u64>().ok().filter(|number| *number >= low).ok_or_else(|| {
-                format!("--{}: expected a whole number of at least {low}, not {value:?}", name.replace('_', "-"))
-            })
+impl LoadArgs {
+    /// The run these options ask for.
+    fn options(self) -> Result<Options, String> {
+        let small = |number: u64, most: u64| usize::try_from(number.min(most)).unwrap_or(usize::MAX);
+        let shape = Shape {
+            services: small(self.services, 10_000),
+            operations: small(self.operations, 10_000),
+            depth: u32::try_from(self.depth.min(20)).unwrap_or(20),
+            fanout: small(self.fanout, 1_000),
+            attributes: small(self.attributes, 1_000),
+            events: small(self.events, 1_000),
+            error_rate: self.error_rate,
+            traces_per_request: small(self.traces_per_request, 100_000),
+            seed: self.seed,
+            start_unix_nano: self.start.unwrap_or_else(|| {
+                SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_nanos() as u64)
+            }),
         };
-        match name.as_str() {
-            "endpoint" => endpoint = Some(value.trim_end_matches('/').to_owned()),
-            "protocol" => {
-                wire = match value.as_str() {
-                    "otlp-http-protobuf" | "http/protobuf" => Wire::OtlpProtobuf,
-                    "otlp-http-json" | "http/json" => Wire::OtlpJson,
-                    "otlp-grpc" | "grpc" => Wire::OtlpGrpc,
-                    "zipkin-json" | "zipkin" => Wire::ZipkinJson,
-                    _ => {
-                        return Err(format!(
-                            "--protocol: expected otlp-http-protobuf, otlp-http-json, otlp-grpc or zipkin-json, not {value:?}"
-                        ));
-                    }
-                }
-            }
-            "connections" => parsed.connections = usize::try_from(number(1)?).unwrap_or(usize::MAX).min(1024),
-            "rate" => {
-                let rate = value.parse::<f64>().ok().filter(|rate| rate.is_finite() && *rate > 0.0);
-                parsed.rate = Some(rate.ok_or_else(|| format!("--rate: expected spans per second, not {value:?}"))?);
-            }
-            "duration" => {
-                let duration =
-                    clew_server::config::parse_duration(&value).map_err(|error| format!("--duration: {error}"))?;
-                parsed.duration = Some(duration);
-            }
-            "spans" => parsed.spans = Some(number(1)?),
-            "services" => parsed.shape.services = number(1)?.min(10_000) as usize,
-            "operations" => parsed.shape.operations = number(1)?.min(10_000) as usize,
-            "depth" => parsed.shape.depth = number(1)?.min(20) as u32,
-            "fanout" => parsed.shape.fanout = number(1)?.min(1_000) as usize,
-            "attributes" => parsed.shape.attributes = number(0)?.min(1_000) as usize,
-            "events" => parsed.shape.events = number(0)?.min(1_000) as usize,
-            "error_rate" => {
-                let rate = value.parse::<f64>().ok().filter(|rate| (0.0..=1.0).contains(rate));
-                parsed.shape.error_rate =
-                    rate.ok_or_else(|| format!("--error-rate: expected a share from 0 to 1, not {value:?}"))?;
-            }
-            "traces_per_request" => parsed.shape.traces_per_request = number(1)?.min(100_000) as usize,
-            "seed" => parsed.shape.seed = number(0)?,
-            "start" => start = Some(number(0)?),
-            "json" => parsed.json = true,
-            "limits" => parsed.limits = true,
-            other => return Err(format!("unknown option --{}\n\n{USAGE}", other.replace('_', "-"))),
+        if shape.spans_per_request() > 5_000_000 {
+            return Err(
+                "a request would hold more than 5,000,000 spans; lower --depth, --fanout or --traces-per-request"
+                    .into(),
+            );
         }
+        let endpoint = match self.endpoint {
+            Some(endpoint) => endpoint.trim_end_matches('/').to_owned(),
+            None => match self.protocol {
+                Wire::OtlpProtobuf | Wire::OtlpJson => "http://127.0.0.1:4318",
+                Wire::OtlpGrpc => "http://127.0.0.1:4317",
+                Wire::ZipkinJson => "http://127.0.0.1:9411",
+            }
+            .to_owned(),
+        };
+        let spans = match (self.spans, self.duration) {
+            (None, None) => Some(1_000_000),
+            (spans, _) => spans,
+        };
+        Ok(Options {
+            endpoint,
+            wire: self.protocol,
+            connections: small(self.connections, 1024),
+            rate: self.rate,
+            duration: self.duration,
+            spans,
+            shape,
+            json: self.json,
+            limits: self.limits,
+        })
     }
-    if parsed.shape.spans_per_request() > 5_000_000 {
-        return Err(
-            "a request would hold more than 5,000,000 spans; lower --depth, --fanout or --traces-per-request".into()
-        );
-    }
-    parsed.wire = wire;
-    parsed.endpoint = endpoint.unwrap_or_else(|| {
-        match wire {
-            Wire::OtlpProtobuf | Wire::OtlpJson => "http://127.0.0.1:4318",
-            Wire::OtlpGrpc => "http://127.0.0.1:4317",
-            Wire::ZipkinJson => "http://127.0.0.1:9411",
-        }
-        .to_owned()
-    });
-    if parsed.duration.is_none() && parsed.spans.is_none() {
-        parsed.spans = Some(1_000_000);
-    }
-    parsed.shape.start_unix_nano = start
-        .unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_nanos() as u64));
-    Ok(parsed)
 }
 
 /// A small deterministic generator (splitmix64).
@@ -469,12 +471,8 @@ fn wait_until(until: Instant) {
     }
 }
 
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
-        crate::print_text(USAGE);
-        return Ok(());
-    }
-    let options = Arc::new(parse(args)?);
+pub(crate) fn run(args: LoadArgs) -> Result<(), String> {
+    let options = Arc::new(args.options()?);
     if options.limits {
         return limits(&options);
     }
@@ -577,7 +575,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         let now = Instant::now();
         let rate = (sent - last.1) as f64 / now.duration_since(last.0).as_secs_f64().max(1e-9);
         last = (now, sent);
-        crate::eprint_usage(&format!(
+        crate::eprint_text(&format!(
             "{:>7.1}s  sent {sent} spans  accepted {}  refused {}  {rate:.0} spans/s\n",
             started.elapsed().as_secs_f64(),
             live.accepted.load(Ordering::Relaxed),
@@ -731,10 +729,25 @@ fn summary(options: &Options, tallies: &[Tally], elapsed: Duration) {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
 
+    #[derive(Debug, Parser)]
+    struct Load {
+        #[command(flatten)]
+        args: LoadArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<Options, String> {
+        let args = Load::try_parse_from(std::iter::once("load").chain(args.iter().copied()))
+            .map_err(|error| error.to_string())?
+            .args;
+        args.options()
+    }
+
     fn shape() -> Shape {
-        parse(&["--seed".into(), "7".into(), "--start".into(), "1700000000000000000".into()]).unwrap().shape
+        parse(&["--seed", "7", "--start", "1700000000000000000"]).unwrap().shape
     }
 
     #[test]
@@ -784,8 +797,8 @@ mod tests {
             (vec!["--error-rate", "2"], "--error-rate"),
             (vec!["--duration", "soon"], "--duration"),
             (vec!["--colour", "blue"], "--colour"),
+            (vec!["--depth", "20", "--fanout", "1000"], "--depth"),
         ] {
-            let args: Vec<String> = args.into_iter().map(str::to_owned).collect();
             let error = parse(&args).unwrap_err();
             assert!(error.contains(named), "{error}");
         }

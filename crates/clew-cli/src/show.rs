@@ -6,13 +6,6 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use crate::client::{DEFAULT_SERVER, encode, get_json};
-use crate::parse_options;
-
-const SEARCH_HELP: &str = "\
-usage: clew search [--service S] [--operation O] [--kind K] [--attr key=value]... [--errors]
-                   [--min-duration 100ms] [--max-duration 2s] [--lookback 1h] [--limit 20]
-                   [--server http://127.0.0.1:16686]
-";
 
 fn nanos(value: &Json) -> u64 {
     value.as_str().and_then(|text| text.parse().ok()).or_else(|| value.as_u64()).unwrap_or(0)
@@ -83,58 +76,89 @@ fn print(text: &str) {
     print!("{text}");
 }
 
-/// `clew trace ID [--server URL]`
-pub(crate) fn trace(args: &[String]) -> Result<(), String> {
-    let (options, positional) = parse_options(args, &[])?;
-    let server = server_of(&options)?;
-    let [id] = positional.as_slice() else {
-        return Err("usage: clew trace ID [--server http://127.0.0.1:16686]".into());
-    };
-    let trace = get_json(&format!("{server}/api/v1/traces/{}", encode(id)))?;
+/// `clew trace`'s options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TraceArgs {
+    /// The trace id (32 hex digits)
+    #[arg(value_name = "ID")]
+    id: String,
+    /// The server's query API
+    #[arg(long, value_name = "URL", default_value = DEFAULT_SERVER)]
+    server: String,
+}
+
+/// `clew trace ID`
+pub(crate) fn trace(args: TraceArgs) -> Result<(), String> {
+    let server = args.server.trim_end_matches('/');
+    let trace = get_json(&format!("{server}/api/v1/traces/{}", encode(&args.id)))?;
     print(&render_trace(&trace));
     Ok(())
 }
 
-fn server_of(options: &[(String, String)]) -> Result<String, String> {
-    let mut server = DEFAULT_SERVER.to_owned();
-    for (name, value) in options {
-        if name == "server" {
-            server = value.trim_end_matches('/').to_owned();
-        }
-    }
-    Ok(server)
+/// `clew search`'s options: the filters of `/api/v1/search`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SearchArgs {
+    /// Spans of this service
+    #[arg(long)]
+    service: Option<String>,
+    /// Spans of this name
+    #[arg(long)]
+    operation: Option<String>,
+    /// Spans of this kind: server, client, producer, consumer or internal
+    #[arg(long)]
+    kind: Option<String>,
+    /// A span or resource attribute, key=value (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    attr: Vec<String>,
+    /// Only traces with an error span
+    #[arg(long)]
+    errors: bool,
+    /// Spans that lasted at least this long, e.g. 100ms
+    #[arg(long, value_name = "DURATION")]
+    min_duration: Option<String>,
+    /// Spans that lasted at most this long, e.g. 2s
+    #[arg(long, value_name = "DURATION")]
+    max_duration: Option<String>,
+    /// How far back to look, e.g. 1h (the server's default when not given)
+    #[arg(long, value_name = "DURATION", value_parser = clew_server::duration::parse_duration)]
+    lookback: Option<std::time::Duration>,
+    /// At most this many traces
+    #[arg(long, value_name = "N")]
+    limit: Option<u32>,
+    /// The server's query API
+    #[arg(long, value_name = "URL", default_value = DEFAULT_SERVER)]
+    server: String,
 }
 
 /// `clew search …`
-pub(crate) fn search(args: &[String]) -> Result<(), String> {
-    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
-        print(SEARCH_HELP);
-        return Ok(());
-    }
-    let (options, positional) = parse_options(args, &["errors"])?;
-    if let Some(extra) = positional.first() {
-        return Err(format!("unexpected argument {extra:?}\n{SEARCH_HELP}"));
-    }
-    let server = server_of(&options)?;
+pub(crate) fn search(args: SearchArgs) -> Result<(), String> {
+    let server = args.server.trim_end_matches('/');
     let mut query = Vec::new();
-    for (name, value) in &options {
-        let key = match name.as_str() {
-            "server" => continue,
-            "service" | "operation" | "kind" | "attr" | "errors" | "limit" => name.as_str(),
-            "min_duration" => "minDuration",
-            "max_duration" => "maxDuration",
-            "lookback" => {
-                let lookback =
-                    clew_server::config::parse_lookback(value).map_err(|message| format!("--lookback: {message}"))?;
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |elapsed| elapsed.as_nanos() as u64);
-                query.push(format!("start={}", now.saturating_sub(lookback)));
-                continue;
-            }
-            other => return Err(format!("unknown option --{}\n{SEARCH_HELP}", other.replace('_', "-"))),
-        };
-        query.push(format!("{key}={}", encode(value)));
+    let texts = [
+        ("service", args.service),
+        ("operation", args.operation),
+        ("kind", args.kind),
+        ("minDuration", args.min_duration),
+        ("maxDuration", args.max_duration),
+        ("limit", args.limit.map(|limit| limit.to_string())),
+    ];
+    for (key, value) in texts {
+        if let Some(value) = value {
+            query.push(format!("{key}={}", encode(&value)));
+        }
+    }
+    for attribute in &args.attr {
+        query.push(format!("attr={}", encode(attribute)));
+    }
+    if args.errors {
+        query.push("errors=true".to_owned());
+    }
+    if let Some(lookback) = args.lookback {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos() as u64);
+        let lookback = u64::try_from(lookback.as_nanos()).unwrap_or(u64::MAX);
+        query.push(format!("start={}", now.saturating_sub(lookback)));
     }
     let answer = get_json(&format!("{server}/api/v1/search?{}", query.join("&")))?;
     let empty = Vec::new();

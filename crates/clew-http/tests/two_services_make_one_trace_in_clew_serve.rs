@@ -62,7 +62,6 @@ async fn a_request_across_two_services_is_one_trace_with_both_services_linked() 
     let data_dir = tempfile::tempdir().unwrap();
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let config = ServerConfig {
-        data_dir: data_dir.path().to_path_buf(),
         http_addr: loopback,
         otlp_grpc_addr: loopback,
         otlp_http_addr: loopback,

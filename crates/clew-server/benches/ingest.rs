@@ -301,7 +301,6 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let localhost = SocketAddr::from(([127, 0, 0, 1], 0));
     let config = ServerConfig {
-        data_dir: dir.path().to_path_buf(),
         http_addr: localhost,
         otlp_grpc_addr: localhost,
         otlp_http_addr: localhost,

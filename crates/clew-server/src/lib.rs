@@ -13,6 +13,7 @@
 //! | 16686          | the UI (`/`, `/ui/…`), `/api/v1` (clew), `/api` and `/api/v3` (Jaeger), `/api/v2` (Zipkin), `/metrics`, `/healthz`, `/readyz` |
 
 pub mod config;
+pub mod duration;
 mod ingest;
 mod metrics;
 mod query;
@@ -28,7 +29,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-pub use config::{ConfigError, Limits, ServerConfig};
+pub use config::{Limits, ServerConfig};
 pub use ingest::TRUNCATED_MARKER;
 pub use selftrace::SERVICE_NAME as SELF_SERVICE_NAME;
 

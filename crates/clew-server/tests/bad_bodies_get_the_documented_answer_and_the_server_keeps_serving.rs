@@ -222,7 +222,7 @@ fn spans_past_the_per_trace_limit_are_refused_with_partial_success() {
 #[test]
 fn a_store_that_cannot_keep_up_answers_503_with_retry_after_and_loses_nothing_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(dir.path(), |config| config.head_max_spans = 1);
+    let server = TestServer::start_with(dir.path(), |_| {}, |store| store.head_max_spans = 1);
     // Blocks cannot be written while a file stands where their directory should be.
     let blocks = dir.path().join("blocks");
     std::fs::remove_dir_all(&blocks).unwrap();

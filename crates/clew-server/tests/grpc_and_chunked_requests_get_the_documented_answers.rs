@@ -68,7 +68,7 @@ fn a_grpc_message_over_the_limit_is_refused_and_the_next_one_accepted() {
 #[test]
 fn a_store_that_cannot_keep_up_answers_unavailable_over_grpc_and_loses_nothing_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(dir.path(), |config| config.head_max_spans = 1);
+    let server = TestServer::start_with(dir.path(), |_| {}, |store| store.head_max_spans = 1);
     // Blocks cannot be written while a file stands where their directory should be.
     let blocks = dir.path().join("blocks");
     std::fs::remove_dir_all(&blocks).unwrap();

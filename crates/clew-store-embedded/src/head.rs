@@ -1,19 +1,73 @@
 //! The head block: the spans and records written since the last block, in memory and
 //! indexed by trace.
+//!
+//! A span whose trace id and span id the head already holds (an exporter retried a batch
+//! the store had taken) is dropped when it is inserted: the head keeps the first copy. The
+//! check costs O(1) per span on top of the trace look-up every insert does: the trace's
+//! entry keeps its span ids beside their positions, compared in place while the trace has
+//! at most [`SCAN_LIMIT`] spans, and kept in a set of the trace's own past that (8 more
+//! bytes per span, and about 16 more for the spans of large traces).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
-use clew::{SpanData, TraceId, Value};
+use clew::{SpanData, SpanId, TraceId, Value};
 
 use clew_store::aggregate::PartialSummary;
 use clew_store::model::{Operation, SearchQuery, StoredRecord, StoredSpan, WriteBatch};
 
+/// Up to this many spans, a trace's span ids are compared one by one to find a repeat;
+/// past it, a set of them answers.
+const SCAN_LIMIT: usize = 16;
+
 /// What the head holds of one trace.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct TraceEntry {
-    spans: Vec<u32>,
+    /// The positions of its spans in [`Head::spans`], with their span ids.
+    spans: Vec<(u32, SpanId)>,
     records: Vec<u32>,
+    /// The earliest start of its spans here (`u64::MAX` while it has none).
+    start_unix_nano: u64,
+    /// The span ids of a trace with more than [`SCAN_LIMIT`] spans. Boxed: an empty set
+    /// would take 48 bytes in every entry, and few traces need one.
+    #[expect(clippy::box_collection, reason = "8 bytes per trace instead of 48; few traces have a set")]
+    span_ids: Option<Box<HashSet<SpanId>>>,
+}
+
+impl Default for TraceEntry {
+    fn default() -> TraceEntry {
+        TraceEntry { spans: Vec::new(), records: Vec::new(), start_unix_nano: u64::MAX, span_ids: None }
+    }
+}
+
+impl TraceEntry {
+    /// Whether the trace has a span with this id here.
+    fn holds(&self, span_id: SpanId) -> bool {
+        match &self.span_ids {
+            Some(span_ids) => span_ids.contains(&span_id),
+            None => self.spans.iter().any(|&(_, held)| held == span_id),
+        }
+    }
+
+    /// Notes a span at position `index` of [`Head::spans`].
+    fn add_span(&mut self, index: u32, span_id: SpanId, start_unix_nano: u64) {
+        self.spans.push((index, span_id));
+        self.start_unix_nano = self.start_unix_nano.min(start_unix_nano);
+        match &mut self.span_ids {
+            Some(span_ids) => {
+                span_ids.insert(span_id);
+            }
+            None if self.spans.len() > SCAN_LIMIT => {
+                self.span_ids = Some(Box::new(self.spans.iter().map(|&(_, held)| held).collect()));
+            }
+            None => {}
+        }
+    }
+
+    /// The positions of its spans in [`Head::spans`].
+    fn span_positions(&self) -> impl Iterator<Item = usize> + '_ {
+        self.spans.iter().map(|&(index, _)| index as usize)
+    }
 }
 
 /// The head block.
@@ -28,7 +82,7 @@ pub(crate) struct Head {
 }
 
 impl Head {
-    /// Adds a batch.
+    /// Adds a batch, leaving out the spans it already holds (by trace id and span id).
     pub(crate) fn insert(&mut self, batch: WriteBatch) {
         if batch.is_empty() {
             return;
@@ -41,6 +95,12 @@ impl Head {
                 None => self.operations.entry(service.to_owned()).or_default(),
             };
             for span in spans {
+                let entry = self.traces.entry(span.trace_id).or_default();
+                if entry.holds(span.span_id) {
+                    continue;
+                }
+                let index = u32::try_from(self.spans.len()).unwrap_or(u32::MAX);
+                entry.add_span(index, span.span_id, span.start_time_unix_nano);
                 if !operations
                     .iter()
                     .any(|operation| operation.name == span.name.as_ref() && operation.kind == span.kind)
@@ -48,8 +108,6 @@ impl Head {
                     operations.insert(Operation { name: span.name.to_string(), kind: span.kind });
                 }
                 self.bytes += span_bytes(&span);
-                let index = u32::try_from(self.spans.len()).unwrap_or(u32::MAX);
-                self.traces.entry(span.trace_id).or_default().spans.push(index);
                 self.spans.push(StoredSpan { origin: origin.clone(), span });
             }
         }
@@ -87,7 +145,7 @@ impl Head {
     pub(crate) fn trace(&self, trace_id: TraceId) -> (Vec<StoredSpan>, Vec<StoredRecord>) {
         let Some(entry) = self.traces.get(&trace_id) else { return (Vec::new(), Vec::new()) };
         (
-            entry.spans.iter().map(|&index| self.spans[index as usize].clone()).collect(),
+            entry.span_positions().map(|index| self.spans[index].clone()).collect(),
             entry.records.iter().map(|&index| self.records[index as usize].clone()).collect(),
         )
     }
@@ -95,11 +153,25 @@ impl Head {
     /// What the head's spans say about a trace.
     pub(crate) fn summary(&self, trace_id: TraceId) -> PartialSummary {
         let mut summary = PartialSummary::default();
-        for &index in self.traces.get(&trace_id).map(|entry| entry.spans.as_slice()).unwrap_or_default() {
-            let stored = &self.spans[index as usize];
+        let Some(entry) = self.traces.get(&trace_id) else { return summary };
+        for index in entry.span_positions() {
+            let stored = &self.spans[index];
             summary.add_span(stored.service(), &stored.span);
         }
         summary
+    }
+
+    /// The earliest start of a trace's spans here, or `None` if the head has none of them.
+    pub(crate) fn trace_start(&self, trace_id: TraceId) -> Option<u64> {
+        self.traces.get(&trace_id).filter(|entry| !entry.spans.is_empty()).map(|entry| entry.start_unix_nano)
+    }
+
+    /// Every trace with spans here and the earliest start of its spans, in no order.
+    pub(crate) fn trace_starts(&self) -> impl Iterator<Item = (TraceId, u64)> + '_ {
+        self.traces
+            .iter()
+            .filter(|(_, entry)| !entry.spans.is_empty())
+            .map(|(trace_id, entry)| (*trace_id, entry.start_unix_nano))
     }
 
     /// Calls `f` with the spans of every trace that has any.
@@ -110,7 +182,7 @@ impl Head {
                 continue;
             }
             spans.clear();
-            spans.extend(entry.spans.iter().map(|&index| &self.spans[index as usize]));
+            spans.extend(entry.span_positions().map(|index| &self.spans[index]));
             f(*trace_id, &spans);
         }
     }
@@ -118,9 +190,9 @@ impl Head {
     /// The traces with a span that matches, with the start of their earliest span here.
     pub(crate) fn matching_traces(&self, query: &SearchQuery, found: &mut HashMap<TraceId, u64>) {
         for (trace_id, entry) in &self.traces {
-            let spans = || entry.spans.iter().map(|&index| &self.spans[index as usize]);
-            if spans().any(|stored| query.matches(stored.service(), &stored.origin.resource, &stored.span)) {
-                let start = spans().map(|stored| stored.span.start_time_unix_nano).min().unwrap_or(0);
+            let mut spans = entry.span_positions().map(|index| &self.spans[index]);
+            if spans.any(|stored| query.matches(stored.service(), &stored.origin.resource, &stored.span)) {
+                let start = entry.start_unix_nano;
                 let known = found.entry(*trace_id).or_insert(start);
                 *known = (*known).min(start);
             }

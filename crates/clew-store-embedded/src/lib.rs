@@ -17,7 +17,14 @@
 //!
 //! Queries merge the head and the blocks. The sums over many spans (operation stats, error
 //! groups, dependencies) skip the blocks outside their time range and read only a few narrow
-//! columns of the others, feeding the builders of `clew_store::aggregate`.
+//! columns of the others, feeding the builders of `clew_store::aggregate`. Dependencies count
+//! each trace once with all its spans, wherever they are: the few traces that several places
+//! hold are found from the in-memory trace indexes and gathered (`dependencies.rs`), and a
+//! block outside the range is read only for those.
+//!
+//! A span written again (an exporter's retry) is dropped by the head when the head already
+//! holds it, and compaction keeps one of the copies its source blocks hold; copies on both
+//! sides of a flush are counted twice by the sums until then, as the `Store` contract allows.
 //!
 //! Failures of the engine reach callers as [`StoreError::Backend`](clew_store::StoreError)
 //! whose source is the engine's error: [`std::io::Error`] for a file, [`wal::WalError`] for
@@ -25,6 +32,7 @@
 
 mod block;
 mod codec;
+mod dependencies;
 mod head;
 mod store;
 pub mod wal;

@@ -16,7 +16,8 @@
 //! before replaying the rest, so no span is both in a block and replayed. A compacted block
 //! names its sources, and opening deletes sources that a crash left behind.
 
-use std::collections::{BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,13 +27,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clew::TraceId;
 use clew_store::aggregate::{
-    CallSpan, DependencyCounter, ErrorGroup, ErrorGroupsBuilder, ErrorQuery, OperationStats, OperationStatsBuilder,
-    OperationStatsQuery, PartialSummary,
+    ErrorGroup, ErrorGroupsBuilder, ErrorQuery, OperationStats, OperationStatsBuilder, OperationStatsQuery,
+    PartialSummary,
 };
 use clew_store::model::{Dependency, Operation, SearchQuery, TraceData, TraceSummary, WriteBatch};
 use clew_store::{Store, StoreError, StoreStats, TimeRange};
 
 use crate::block::{Block, BlockOptions, Lineage};
+use crate::dependencies::DependencyCount;
 use crate::head::Head;
 use crate::wal::{Damage, Wal, WalConfig};
 use crate::{codec, io_error};
@@ -435,7 +437,16 @@ impl Inner {
         Ok(Some(data))
     }
 
+    /// Collects the traces with a matching span from every source, with the earliest start
+    /// of the parts that matched: a bound of the trace's real start (its earliest span
+    /// anywhere), which a part that did not match may lower. Candidates are taken by that
+    /// bound, newest first; each one's real start is looked up (the heads' index, the blocks'
+    /// trace tables), the best `limit` kept, and the look-ups stop once a bound falls below
+    /// the `limit`-th best real start, since no later candidate can then get in.
     fn search(&self, query: &SearchQuery) -> Result<Vec<TraceSummary>, StoreError> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
         let mut found: HashMap<TraceId, u64> = HashMap::new();
         self.for_each_head(|head| head.matching_traces(query, &mut found));
         let blocks = self.blocks();
@@ -451,9 +462,20 @@ impl Inner {
         let mut candidates: Vec<(u64, TraceId)> =
             found.into_iter().map(|(trace_id, start)| (start, trace_id)).collect();
         candidates.sort_unstable_by(|a, b| b.cmp(a));
-        candidates.truncate(query.limit);
-        let mut summaries = Vec::with_capacity(candidates.len());
-        for (_, trace_id) in candidates {
+        // The best `limit` so far by real start, the worst of them on top.
+        let mut newest: BinaryHeap<Reverse<(u64, TraceId)>> = BinaryHeap::with_capacity(query.limit + 1);
+        for (bound, trace_id) in candidates {
+            if newest.len() == query.limit && newest.peek().is_some_and(|Reverse(worst)| (bound, trace_id) < *worst) {
+                break;
+            }
+            let start = self.trace_start(trace_id, &blocks).map_or(bound, |start| start.min(bound));
+            newest.push(Reverse((start, trace_id)));
+            if newest.len() > query.limit {
+                newest.pop();
+            }
+        }
+        let mut summaries = Vec::with_capacity(newest.len());
+        for Reverse((_, trace_id)) in newest {
             let mut summary = PartialSummary::default();
             self.for_each_head(|head| summary.merge(head.summary(trace_id)));
             for block in &blocks {
@@ -463,26 +485,45 @@ impl Inner {
             }
             summaries.extend(summary.finish(trace_id));
         }
-        summaries.sort_by_key(|summary| std::cmp::Reverse((summary.start_unix_nano, summary.trace_id)));
+        summaries.sort_by_key(|summary| Reverse((summary.start_unix_nano, summary.trace_id)));
         Ok(summaries)
     }
 
-    fn dependencies(&self, range: TimeRange) -> Result<Vec<Dependency>, StoreError> {
-        let mut counter = DependencyCounter::new(range);
-        let blocks = self.snapshot(|head| {
-            head.for_each_trace(|_, spans| {
-                let spans: Vec<CallSpan<'_>> = spans.iter().map(|stored| CallSpan::of(stored)).collect();
-                counter.add_trace(&spans);
-            });
-        });
+    /// The earliest start of a trace's spans over the heads and `blocks`, from their
+    /// indexes; a block that starts after the earliest start known is not asked.
+    fn trace_start(&self, trace_id: TraceId, blocks: &[Arc<Block>]) -> Option<u64> {
+        let mut earliest: Option<u64> = None;
+        self.for_each_head(|head| earliest = earliest.into_iter().chain(head.trace_start(trace_id)).min());
         for block in blocks {
-            let meta = block.meta();
-            if !range.overlaps(meta.min_start_unix_nano, meta.max_end_unix_nano) {
+            if earliest.is_some_and(|known| block.meta().min_start_unix_nano >= known) {
                 continue;
             }
-            block.dependencies(&mut counter)?;
+            earliest = earliest.into_iter().chain(block.trace_start(trace_id)).min();
         }
-        Ok(counter.finish())
+        earliest
+    }
+
+    /// Counts the calls of the traces that started in `range`, each trace once with all of
+    /// its spans wherever they are (`dependencies.rs`). The blocks stay locked for reading
+    /// until the heads have been read, and the locks are taken in the order of
+    /// [`Inner::snapshot`], so every span is seen once even while a flush is under way; the
+    /// blocks' files are read after the locks are let go.
+    fn dependencies(&self, range: TimeRange) -> Result<Vec<Dependency>, StoreError> {
+        let blocks_guard = read(&self.blocks);
+        let blocks = blocks_guard.clone();
+        let mut count = DependencyCount::new(range, &blocks);
+        {
+            let flushing = read(&self.flushing);
+            let head = read(&self.head);
+            let mut heads: Vec<&Head> = vec![&head];
+            if let Some((flushing, _)) = &*flushing {
+                heads.push(flushing);
+            }
+            count.add_heads(&heads, &blocks);
+        }
+        drop(blocks_guard);
+        count.add_blocks(&blocks)?;
+        Ok(count.finish())
     }
 
     fn operation_stats(&self, query: &OperationStatsQuery) -> Result<OperationStats, StoreError> {

@@ -50,15 +50,29 @@ pub const LABEL_KEY: &str = "clew.span.label";
 /// service may wait for it in place. Decision record 0005 says why the trait is not async.
 ///
 /// Every time range is a [`TimeRange`]: its start is included, its end is not.
+///
+/// # Spans written more than once
+///
+/// Exporters retry, so a span (a trace id and span id) may be written again after the store
+/// took it. [`trace`](Store::trace) answers it once, wherever its copies are kept. The sums
+/// (the summaries of [`search`](Store::search), [`dependencies`](Store::dependencies),
+/// [`operation_stats`](Store::operation_stats), [`error_groups`](Store::error_groups)) count
+/// it once when its copies reached the store between the same two
+/// [`flush`](Store::flush)es, before and after that flush. A copy written after an earlier
+/// one was flushed may be counted again, until the engine merges the places that hold them
+/// (in the embedded engine, once compaction has merged their blocks into one): finding
+/// repeats across everything kept would cost every sum a look at every span.
 pub trait Store: Send + Sync + fmt::Debug {
     /// Stores a batch. When this returns `Ok`, the batch is durable and visible to queries.
     fn write(&self, batch: WriteBatch) -> Result<(), StoreError>;
 
-    /// Everything stored for one trace, or `None` if nothing is.
+    /// Everything stored for one trace, or `None` if nothing is. A span written more than
+    /// once is answered once, however far apart its copies arrived.
     fn trace(&self, trace_id: TraceId) -> Result<Option<TraceData>, StoreError>;
 
     /// The traces with a span that meets the query's conditions and started in its range,
-    /// newest first.
+    /// newest first by their earliest span (wherever the engine keeps it, and whether or not
+    /// it is the span that met the conditions), summed up whole.
     fn search(&self, query: &SearchQuery) -> Result<Vec<TraceSummary>, StoreError>;
 
     /// The names of every service with stored spans, sorted.
@@ -68,7 +82,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     fn operations(&self, service: &str) -> Result<Vec<Operation>, StoreError>;
 
     /// Calls between services in traces whose earliest span started in `range`, with the
-    /// durations of the called spans.
+    /// durations of the called spans. A call is counted however far apart its two spans
+    /// were written.
     fn dependencies(&self, range: TimeRange) -> Result<Vec<Dependency>, StoreError>;
 
     /// Span counts, error counts and duration percentiles of each operation (a service's

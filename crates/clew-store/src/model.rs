@@ -156,14 +156,6 @@ impl TraceData {
         })
     }
 
-    /// The log lines of one span, by time.
-    pub fn span_logs(&self, span_id: SpanId) -> impl Iterator<Item = &Event> {
-        self.records.iter().filter_map(move |stored| match &stored.record {
-            TraceRecord::SpanLog { span_id: id, event, .. } if *id == span_id => Some(event),
-            _ => None,
-        })
-    }
-
     /// Puts spans and records in their documented order and drops repeated spans: what an
     /// engine does before it answers [`Store::trace`](crate::Store::trace).
     pub fn normalize(&mut self) {

@@ -18,7 +18,6 @@ use axum::routing::get;
 use clew::TraceId;
 use clew_store::{SearchQuery, Store, StoreError, TraceData};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::metrics::Metrics;
 
@@ -125,6 +124,18 @@ pub(crate) fn json_response(result: Result<impl Serialize, ApiError>) -> Respons
     }
 }
 
+/// A JSON answer that `write` writes from what `result` holds (through a view that borrows
+/// it), or the error as [`json_response`] writes it.
+pub(crate) fn json_view_response<T>(
+    result: Result<T, ApiError>,
+    write: impl FnOnce(&T) -> serde_json::Result<Vec<u8>>,
+) -> Response {
+    let written = result.and_then(|found| {
+        write(&found).map_err(|error| ApiError::internal(format!("the answer could not be written as JSON: {error}")))
+    });
+    json_bytes_response(written)
+}
+
 /// An answer already written as JSON (by [`Query::run_then`], off the runtime), or the error
 /// as [`json_response`] writes it.
 pub(crate) fn json_bytes_response(result: Result<Vec<u8>, ApiError>) -> Response {
@@ -134,8 +145,16 @@ pub(crate) fn json_bytes_response(result: Result<Vec<u8>, ApiError>) -> Response
     }
 }
 
+/// `{"error": …, "parameter": …}`: what went wrong, and the parameter at fault (or `null`).
+#[derive(Serialize)]
+struct ErrorJson<'a> {
+    error: &'a str,
+    parameter: Option<&'a str>,
+}
+
 fn error_response(error: ApiError) -> Response {
-    (error.status, axum::Json(json!({ "error": error.message, "parameter": error.parameter }))).into_response()
+    let body = ErrorJson { error: &error.message, parameter: error.parameter.as_deref() };
+    (error.status, axum::Json(body)).into_response()
 }
 
 /// The pairs of a query string, percent-decoded, in order.

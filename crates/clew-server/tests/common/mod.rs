@@ -29,8 +29,17 @@ fn loopback() -> SocketAddr {
 impl TestServer {
     /// A server over `data_dir`, with `adjust` applied to the default settings.
     pub(crate) fn start_in(data_dir: &Path, adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        TestServer::start_with(data_dir, adjust, |_| {})
+    }
+
+    /// A server over `data_dir`, with `adjust` applied to the server's default settings and
+    /// `adjust_store` to the embedded store's.
+    pub(crate) fn start_with(
+        data_dir: &Path,
+        adjust: impl FnOnce(&mut ServerConfig),
+        adjust_store: impl FnOnce(&mut StoreConfig),
+    ) -> TestServer {
         let mut config = ServerConfig {
-            data_dir: data_dir.to_path_buf(),
             http_addr: loopback(),
             otlp_grpc_addr: loopback(),
             otlp_http_addr: loopback(),
@@ -38,8 +47,8 @@ impl TestServer {
             ..ServerConfig::default()
         };
         adjust(&mut config);
-        let mut store_config = StoreConfig::new(&config.data_dir);
-        store_config.head_max_spans = config.head_max_spans;
+        let mut store_config = StoreConfig::new(data_dir);
+        adjust_store(&mut store_config);
         let (store, open_report) = EmbeddedStore::open(store_config).expect("the store opens");
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let server = runtime.block_on(clew_server::start(config, Arc::new(store))).expect("the server starts");

@@ -3,7 +3,8 @@
 //! A block is the directory `<blocks_dir>/<id>/` with three files:
 //!
 //! - `spans.parquet`: one row per [`StoredSpan`], sorted by (`trace_id`,
-//!   `start_time_unix_nano`, `span_id`).
+//!   `start_time_unix_nano`, `span_id`), each of those triples once: of copies of a span
+//!   (an exporter's retry), one is written.
 //! - `records.parquet`: one row per [`StoredRecord`], sorted by (`trace_id`, `time_unix_nano`).
 //! - `meta.json`: the [`BlockMeta`], read when the block is opened.
 //!
@@ -89,6 +90,8 @@ mod write;
 
 #[cfg(test)]
 mod tests;
+
+pub(crate) use summaries::TraceTable;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -284,6 +287,16 @@ impl Block {
         read::matching_traces(self, query, found)
     }
 
+    /// The block's trace table: the traces it holds, sorted, and what their spans here say.
+    pub(crate) fn trace_table(&self) -> &TraceTable {
+        &self.traces
+    }
+
+    /// The earliest start of a trace's spans in this block, or `None` if it has none.
+    pub(crate) fn trace_start(&self, trace_id: clew::TraceId) -> Option<u64> {
+        self.traces.start_of(trace_id)
+    }
+
     /// What the block's spans say about a trace, or `None` if it has none of them.
     pub(crate) fn trace_summary(&self, trace_id: clew::TraceId) -> Option<clew_store::aggregate::PartialSummary> {
         self.traces.get(trace_id)
@@ -312,13 +325,15 @@ impl Block {
         scan::error_groups(self, builder)
     }
 
-    /// Counts the calls between services of each trace's spans in this block, reading seven
-    /// narrow columns.
-    pub(crate) fn dependencies(
+    /// Calls `f` with each trace's spans in this block, as the count of calls between
+    /// services needs them: of every trace, or of those in `traces` (sorted, reading then
+    /// only the row groups that may hold them); seven narrow columns.
+    pub(crate) fn trace_calls(
         &self,
-        counter: &mut clew_store::aggregate::DependencyCounter,
+        traces: Option<&[clew::TraceId]>,
+        f: &mut dyn FnMut(clew::TraceId, &[clew_store::aggregate::CallSpan<'_>]),
     ) -> Result<(), StoreError> {
-        scan::dependencies(self, counter)
+        scan::trace_calls(self, traces, f)
     }
 
     /// All records of the block, in file order.

@@ -201,7 +201,7 @@ pub(super) fn span_row_groups(block: &Block, trace_id: TraceId) -> Result<Vec<us
     let file = ParquetFile::spans(block);
     let reader = File::open(file.dir.join(file.name)).map_err(|error| file.error(error))?;
     let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, file.metadata.clone());
-    file.row_groups_with(&builder, trace_id)
+    file.row_groups_with(&builder, &[trace_id])
 }
 
 /// The row groups of `spans.parquet` that a search for attribute values reads.
@@ -250,7 +250,8 @@ impl<'a> ParquetFile<'a> {
         }
         let chosen = match row_groups {
             RowGroups::All => None,
-            RowGroups::WithTrace(trace_id) => Some(self.row_groups_with(&builder, trace_id)?),
+            RowGroups::WithTrace(trace_id) => Some(self.row_groups_with(&builder, &[trace_id])?),
+            RowGroups::WithTraces(trace_ids) => Some(self.row_groups_with(&builder, trace_ids)?),
             RowGroups::WithValues(values) => Some(self.row_groups_with_values(&builder, values)?),
             RowGroups::Matching(filter) => Some(row_groups_matching(builder.metadata(), &filter)),
         };
@@ -267,27 +268,28 @@ impl<'a> ParquetFile<'a> {
         Ok(())
     }
 
-    /// The row groups that may hold a trace: its id is within the `trace_id` min/max of the
-    /// row group and its bloom filter does not rule it out.
+    /// The row groups that may hold one of the traces `wanted` (sorted): its id is within
+    /// the `trace_id` min/max of the row group and its bloom filter does not rule it out.
     fn row_groups_with(
         &self,
         builder: &ParquetRecordBatchReaderBuilder<File>,
-        trace_id: TraceId,
+        wanted: &[TraceId],
     ) -> Result<Vec<usize>, StoreError> {
-        let wanted = trace_id.to_bytes();
-        let wanted = wanted.as_slice();
+        let wanted: Vec<[u8; 16]> = wanted.iter().map(|trace_id| trace_id.to_bytes()).collect();
         let mut row_groups = Vec::new();
         for (index, row_group) in builder.metadata().row_groups().iter().enumerate() {
-            // trace_id is the first leaf column.
+            // trace_id is the first leaf column. Big-endian bytes sort as the ids do.
             let statistics = row_group.column(0).statistics();
-            let below = statistics.and_then(|statistics| statistics.min_bytes_opt()).is_some_and(|min| wanted < min);
-            let above = statistics.and_then(|statistics| statistics.max_bytes_opt()).is_some_and(|max| wanted > max);
-            if below || above {
+            let min = statistics.and_then(|statistics| statistics.min_bytes_opt());
+            let max = statistics.and_then(|statistics| statistics.max_bytes_opt());
+            let from = min.map_or(0, |min| wanted.partition_point(|id| id.as_slice() < min));
+            let to = max.map_or(wanted.len(), |max| wanted.partition_point(|id| id.as_slice() <= max));
+            if from >= to {
                 continue;
             }
             let filter = guarded(|| builder.get_row_group_column_bloom_filter(index, 0))
                 .map_err(|message| self.error(message))?;
-            if filter.is_some_and(|filter| !filter.check(wanted)) {
+            if filter.is_some_and(|filter| wanted[from..to].iter().all(|id| !filter.check(id.as_slice()))) {
                 continue;
             }
             row_groups.push(index);
@@ -340,6 +342,8 @@ pub(super) enum RowGroups<'a> {
     All,
     /// Those that may hold this trace.
     WithTrace(TraceId),
+    /// Those that may hold one of these traces (sorted).
+    WithTraces(&'a [TraceId]),
     /// Those that may hold, for each list, one of its texts as an attribute value.
     WithValues(&'a [Vec<String>]),
     /// Those whose statistics allow rows that the filter wants.

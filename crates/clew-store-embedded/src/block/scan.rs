@@ -1,6 +1,6 @@
 //! Sums over a block's spans that read a few narrow columns of `spans.parquet` and never
-//! decode whole spans: operation stats (six columns), error groups (six) and the calls
-//! between services (seven).
+//! decode whole spans: operation stats (six columns), error groups (six), and the spans of
+//! each trace as the count of calls between services needs them (seven).
 //!
 //! The first two also skip row groups by the min/max statistics Parquet keeps for every
 //! column chunk: a row group whose `start_time_unix_nano` range misses the query's range,
@@ -19,7 +19,7 @@ use super::decode::{column, fixed, optional, primitive, span_id_at, strings, tra
 use super::read::{ParquetFile, RowGroups};
 use super::schema::{self, kind_of_code};
 use super::{Block, BlockError};
-use clew_store::aggregate::{CallSpan, DependencyCounter};
+use clew_store::aggregate::CallSpan;
 use clew_store::aggregate::{ErrorGroupsBuilder, OperationStatsBuilder};
 use clew_store::{StoreError, TimeRange};
 
@@ -131,9 +131,14 @@ pub(super) fn error_groups(block: &Block, builder: &mut ErrorGroupsBuilder) -> R
     })
 }
 
-/// Adds the calls between services of each of the block's traces (its spans here) to
-/// `counter`.
-pub(super) fn dependencies(block: &Block, counter: &mut DependencyCounter) -> Result<(), StoreError> {
+/// Calls `f` with the spans of each of the block's traces (its spans here), as
+/// [`CallSpan`]s: of every trace, or of those in `traces` (sorted), reading then only the
+/// row groups that may hold them.
+pub(super) fn trace_calls(
+    block: &Block,
+    traces: Option<&[TraceId]>,
+    f: &mut dyn FnMut(TraceId, &[CallSpan<'_>]),
+) -> Result<(), StoreError> {
     const COLUMNS: [&str; 7] = [
         schema::TRACE_ID,
         "start_time_unix_nano",
@@ -143,15 +148,24 @@ pub(super) fn dependencies(block: &Block, counter: &mut DependencyCounter) -> Re
         "service",
         "status_code",
     ];
+    let row_groups = match traces {
+        Some([]) => return Ok(()),
+        Some(traces) => RowGroups::WithTraces(traces),
+        None => RowGroups::All,
+    };
     let error_code = schema::status_code(&Status::error(""));
     let mut trace = TraceCalls::default();
-    ParquetFile::spans(block).read(RowGroups::All, Some(&COLUMNS), |batch| {
+    ParquetFile::spans(block).read(row_groups, Some(&COLUMNS), |batch| {
         let columns = CallColumns::new(batch)?;
         for row in 0..batch.num_rows() {
             let trace_id = trace_id_at(columns.trace_ids, row)?;
             if trace.id != Some(trace_id) {
-                trace.count(counter);
+                trace.give(f);
                 trace.id = Some(trace_id);
+                trace.wanted = traces.is_none_or(|traces| traces.binary_search(&trace_id).is_ok());
+            }
+            if !trace.wanted {
+                continue;
             }
             let service = trace.service(columns.services.value(row));
             trace.calls.push(Call {
@@ -169,7 +183,7 @@ pub(super) fn dependencies(block: &Block, counter: &mut DependencyCounter) -> Re
         }
         Ok(())
     })?;
-    trace.count(counter);
+    trace.give(f);
     Ok(())
 }
 
@@ -201,6 +215,8 @@ impl<'a> CallColumns<'a> {
 #[derive(Debug, Default)]
 struct TraceCalls {
     id: Option<TraceId>,
+    /// Whether the trace being read is one of those asked for.
+    wanted: bool,
     calls: Vec<Call>,
     services: Vec<String>,
     service_numbers: HashMap<String, u32>,
@@ -227,8 +243,9 @@ impl TraceCalls {
         number
     }
 
-    /// Counts the calls of the trace read so far and forgets its spans.
-    fn count(&mut self, counter: &mut DependencyCounter) {
+    /// Gives the spans of the trace read so far to `f` and forgets them.
+    fn give(&mut self, f: &mut dyn FnMut(TraceId, &[CallSpan<'_>])) {
+        let Some(trace_id) = self.id else { return };
         if self.calls.is_empty() {
             return;
         }
@@ -244,7 +261,7 @@ impl TraceCalls {
                 error: call.error,
             })
             .collect();
-        counter.add_trace(&spans);
+        f(trace_id, &spans);
         self.calls.clear();
     }
 }
@@ -266,7 +283,7 @@ mod tests {
 
     use super::*;
     use crate::block::{BlockOptions, Lineage};
-    use clew_store::aggregate::{ErrorQuery, OperationStatsQuery};
+    use clew_store::aggregate::{DependencyCounter, ErrorQuery, OperationStatsQuery};
     use clew_store::model::{Origin, StoredSpan};
 
     struct Sketch {
@@ -383,7 +400,7 @@ mod tests {
 
         for (start, end) in [(0, u64::MAX), (12_000_000, 31_000_000)] {
             let mut from_columns = DependencyCounter::new(TimeRange::through(start, end));
-            block.dependencies(&mut from_columns).unwrap();
+            block.trace_calls(None, &mut |_, calls| from_columns.add_trace(calls)).unwrap();
             let mut from_spans = DependencyCounter::new(TimeRange::through(start, end));
             let mut traces: BTreeMap<TraceId, Vec<CallSpan<'_>>> = BTreeMap::new();
             for stored in &spans {

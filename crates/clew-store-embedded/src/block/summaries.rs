@@ -6,6 +6,11 @@
 //! The table is built from the spans when the block is written, and from a read of seven
 //! narrow columns of `spans.parquet` when an existing block is opened. It takes about
 //! 100 bytes per trace.
+//!
+//! Its sorted trace ids and their starts also tell which traces the block holds: a search
+//! ranks a trace by its earliest start over every place that holds it, and dependencies
+//! find the traces that several blocks (or a block and the head) share, without reading
+//! any span.
 
 use std::collections::HashMap;
 
@@ -44,6 +49,23 @@ impl TraceTable {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.ids.len()
+    }
+
+    /// The trace ids, sorted; a trace may have several entries, one after the other.
+    pub(crate) fn ids(&self) -> &[TraceId] {
+        &self.ids
+    }
+
+    /// The earliest start of the spans of entry `index` (an index into [`TraceTable::ids`]).
+    pub(crate) fn start_at(&self, index: usize) -> u64 {
+        self.rows[index].start_unix_nano
+    }
+
+    /// The earliest start of a trace's spans in this block, or `None` if it has none of them.
+    pub(crate) fn start_of(&self, trace_id: TraceId) -> Option<u64> {
+        let first = self.ids.partition_point(|id| *id < trace_id);
+        let entries = self.ids[first..].iter().take_while(|id| **id == trace_id).count();
+        self.rows[first..first + entries].iter().map(|row| row.start_unix_nano).min()
     }
 
     /// What this block says about a trace, or `None` if it has none of its spans.

@@ -155,19 +155,9 @@ fn write_array<T>(text: &mut String, items: &[T], mut write_item: impl FnMut(&T,
     text.push(']');
 }
 
+/// `string` as a JSON string, escaped by serde_json.
 fn write_json_string(string: &str, text: &mut String) {
-    text.push('"');
-    for character in string.chars() {
-        match character {
-            '"' => text.push_str("\\\""),
-            '\\' => text.push_str("\\\\"),
-            control if u32::from(control) < 0x20 => {
-                let _ = write!(text, "\\u{:04x}", u32::from(control));
-            }
-            other => text.push(other),
-        }
-    }
-    text.push('"');
+    text.push_str(&serde_json::to_string(string).unwrap_or_default());
 }
 
 fn parse_bool(text: &str) -> Result<bool, BlockError> {

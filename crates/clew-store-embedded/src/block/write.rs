@@ -51,6 +51,8 @@ impl Block {
 
     /// Writes the spans and records of `sources` merged into block `id`, atomically. The
     /// spans stream through: one decoded batch of each source at a time, never all of them.
+    /// Copies of a span in several sources (an exporter's retry that reached the store on
+    /// both sides of a flush) come out of the merge one after the other, and one is kept.
     pub(crate) fn write_merged(
         blocks_dir: &Path,
         id: &str,
@@ -68,7 +70,8 @@ impl Block {
         Block::write_sorted(blocks_dir, id, &mut merged, records, lineage, options)
     }
 
-    /// Writes spans given in [`span_order`] and sorted records.
+    /// Writes spans given in [`span_order`] and sorted records; of consecutive spans with
+    /// the same place in that order (the same trace id, start and span id), only the first.
     fn write_sorted(
         blocks_dir: &Path,
         id: &str,
@@ -189,8 +192,9 @@ fn nested(path: &str) -> ColumnPath {
     ColumnPath::new(path.split('.').map(str::to_owned).collect())
 }
 
-/// Writes `spans.parquet` in `dir` from spans in [`span_order`], calling `each` with every
-/// span as it passes, a batch at a time; synced; returns its size.
+/// Writes `spans.parquet` in `dir` from spans in [`span_order`], leaving out a span whose
+/// place in that order is the previous one's (a copy of it), calling `each` with every span
+/// written as it passes, a batch at a time; synced; returns its size.
 fn write_spans(
     dir: &Path,
     properties: &WriterProperties,
@@ -213,8 +217,14 @@ fn write_spans(
         }
         Ok(())
     };
+    let mut previous = None;
     for stored in spans {
         let stored = stored?;
+        let place = span_order(&stored);
+        if previous == Some(place) {
+            continue;
+        }
+        previous = Some(place);
         each(&stored);
         bytes += span_weight(&stored);
         buffer.push(stored);

@@ -14,7 +14,7 @@ mod histogram;
 mod operations;
 mod summaries;
 
-pub use dependencies::{CallSpan, DependencyCounter};
+pub use dependencies::{CallSpan, DependencyCounter, OwnedCallSpan};
 pub use errors::{ERROR_GROUP_TRACE_IDS, ErrorGroup, ErrorGroupsBuilder, ErrorQuery};
 pub use histogram::{Histogram, PERCENTILE_RELATIVE_ERROR, Percentiles};
 pub use operations::{

@@ -110,9 +110,12 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@cases $harness;
             a_trace_is_found_whole_across_memory_and_disk,
             a_span_reads_back_field_by_field,
+            a_span_written_twice_is_counted_once,
             search_applies_every_condition_and_answers_newest_first,
+            search_ranks_a_trace_by_its_earliest_span_wherever_that_is_kept,
             services_and_operations_are_listed_sorted,
             dependencies_count_the_calls_between_services,
+            a_call_is_counted_when_its_two_spans_were_written_out_apart,
             operation_stats_count_spans_per_bucket,
             error_groups_gather_failures_by_service_operation_and_message,
             answers_survive_a_restart,

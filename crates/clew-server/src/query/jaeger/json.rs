@@ -1,99 +1,117 @@
-//! Jaeger's answers: the classic JSON of `/api/*` (what Jaeger UI and Grafana's Jaeger data
-//! source read) and the OTLP JSON of `/api/v3/*`.
-//!
-//! Classic traces follow jaeger-query's UI model: one `processes` entry per distinct
-//! resource (`p1`, `p2`, …), a parent as a `CHILD_OF` reference (no `parentSpanID`), links
-//! as `FOLLOWS_FROM`, times and durations in microseconds, typed tags (`string`, `bool`,
-//! `int64`, `float64`; arrays as JSON text), events, span logs and — on the root — the
-//! trace-level events as logs. Status, kind, scope, label and trace state become the tags
-//! the OpenTelemetry-to-Jaeger mapping names (`error`, `otel.status_code`,
-//! `otel.status_description`, `span.kind`, `otel.scope.name`, `clew.span.label`,
-//! `w3c.tracestate`).
-//!
-//! Whole traces are written by [`super::trace`] straight from the stored spans into bytes,
-//! on the blocking thread that ran the store's lookup; the rest are `serde_json::Value`s.
+//! Jaeger's answers other than whole classic traces: jaeger-query's envelope, the lists of
+//! services, operations and dependency links, and the OTLP JSON of `/api/v3/*`, as serde
+//! derives. The tests here also check a classic trace's shape field by field, on the sample
+//! the OTLP JSON test shares.
 
 use clew::Resource;
 use clew_otlp::opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use clew_store::{Dependency, Operation, TraceData};
-use serde_json::{Value as Json, json};
+use serde::Serialize;
+use serde_json::Value as Json;
 
 /// An error in a Jaeger envelope.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct JaegerError {
     pub(crate) code: u16,
     pub(crate) msg: String,
 }
 
-/// `{"data": …, "total": N, "limit": 0, "offset": 0, "errors": null}`, as jaeger-query's
-/// `structuredResponse` is written (errors `null` when there are none).
-pub(crate) fn envelope(data: Json, total: usize, errors: Vec<JaegerError>) -> Json {
-    let errors = if errors.is_empty() {
-        Json::Null
-    } else {
-        Json::Array(errors.into_iter().map(|error| json!({ "code": error.code, "msg": error.msg })).collect())
-    };
-    json!({ "data": data, "total": total, "limit": 0, "offset": 0, "errors": errors })
+/// `{"data": …, "errors": null, "limit": 0, "offset": 0, "total": N}`, as jaeger-query's
+/// `structuredResponse` is written (`errors` is `null` when there are none).
+#[derive(Debug, Serialize)]
+pub(crate) struct Envelope<T> {
+    data: T,
+    errors: Option<Vec<JaegerError>>,
+    limit: u64,
+    offset: u64,
+    total: usize,
 }
 
-/// `/api/services` data: the names.
-pub(crate) fn services_json(names: &[String]) -> Json {
-    json!(names)
+impl<T> Envelope<T> {
+    /// `data`, counted as `total`.
+    pub(crate) fn new(data: T, total: usize) -> Envelope<T> {
+        Envelope { data, errors: None, limit: 0, offset: 0, total }
+    }
 }
 
-/// `/api/operations` data: `[{name, spanKind}]`.
-pub(crate) fn operations_json(operations: &[Operation]) -> Json {
-    Json::Array(
-        operations
-            .iter()
-            .map(|operation| json!({ "name": operation.name, "spanKind": operation.kind.as_str() }))
-            .collect(),
-    )
+impl Envelope<()> {
+    /// No data (`null`) and one error.
+    pub(crate) fn error(error: JaegerError) -> Envelope<()> {
+        Envelope { data: (), errors: Some(vec![error]), limit: 0, offset: 0, total: 0 }
+    }
+}
+
+/// An operation in `/api/operations` and `/api/v3/operations`: `{name, spanKind}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OperationJson {
+    name: String,
+    span_kind: &'static str,
+}
+
+/// The operations, as Jaeger lists them.
+pub(crate) fn operations_json(operations: Vec<Operation>) -> Vec<OperationJson> {
+    let operation = |operation: Operation| OperationJson { span_kind: operation.kind.as_str(), name: operation.name };
+    operations.into_iter().map(operation).collect()
 }
 
 /// `/api/dependencies` data: Jaeger's `DependencyLink`s.
-pub(crate) fn dependencies_json(dependencies: &[Dependency]) -> Json {
-    Json::Array(
-        dependencies
-            .iter()
-            .map(|dependency| {
-                json!({ "parent": dependency.parent, "child": dependency.child, "callCount": dependency.call_count })
-            })
-            .collect(),
-    )
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DependencyLinkJson {
+    call_count: u64,
+    child: String,
+    parent: String,
+}
+
+/// The dependency links, as Jaeger lists them.
+pub(crate) fn dependencies_json(dependencies: Vec<Dependency>) -> Vec<DependencyLinkJson> {
+    let link = |dependency: Dependency| DependencyLinkJson {
+        call_count: dependency.call_count,
+        child: dependency.child,
+        parent: dependency.parent,
+    };
+    dependencies.into_iter().map(link).collect()
 }
 
 /// `/api/v3/traces` and `/api/v3/traces/{id}`: `{"result": TracesData}` in OTLP JSON.
-pub(crate) fn v3_traces_json(traces: &[TraceData]) -> Json {
-    let groups: Vec<(&Resource, &str, Vec<clew::SpanData>)> = {
-        let mut groups: Vec<(&Resource, &str, Vec<clew::SpanData>)> = Vec::new();
-        for trace in traces {
-            for stored in &trace.spans {
-                let resource = &*stored.origin.resource;
-                let scope = stored.origin.scope.as_ref();
-                match groups.iter_mut().find(|(known, known_scope, _)| *known == resource && *known_scope == scope) {
-                    Some((_, _, spans)) => spans.push(stored.span.clone()),
-                    None => groups.push((resource, scope, vec![stored.span.clone()])),
-                }
+///
+/// The OTLP JSON goes through a `serde_json::Value` so that its fields come out sorted, as
+/// they always have; the message types of `opentelemetry-proto` write them in proto order.
+pub(crate) fn v3_traces_json(traces: &[TraceData]) -> V3TracesJson {
+    let mut groups: Vec<(&Resource, &str, Vec<clew::SpanData>)> = Vec::new();
+    for trace in traces {
+        for stored in &trace.spans {
+            let resource = &*stored.origin.resource;
+            let scope = stored.origin.scope.as_ref();
+            match groups.iter_mut().find(|(known, known_scope, _)| *known == resource && *known_scope == scope) {
+                Some((_, _, spans)) => spans.push(stored.span.clone()),
+                None => groups.push((resource, scope, vec![stored.span.clone()])),
             }
         }
-        groups
-    };
+    }
     let request: ExportTraceServiceRequest = clew_otlp::traces_request_of_groups(
         groups.iter().map(|(resource, scope, spans)| (*resource, *scope, spans.as_slice())),
     );
-    let data = serde_json::to_value(&request).unwrap_or(Json::Null);
-    json!({ "result": data })
+    V3TracesJson { result: serde_json::to_value(&request).unwrap_or(Json::Null) }
 }
 
-/// `/api/v3/services`.
-pub(crate) fn v3_services_json(names: &[String]) -> Json {
-    json!({ "services": names })
+/// `{"result": TracesData}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct V3TracesJson {
+    result: Json,
 }
 
-/// `/api/v3/operations`.
-pub(crate) fn v3_operations_json(operations: &[Operation]) -> Json {
-    json!({ "operations": operations_json(operations) })
+/// `/api/v3/services`: `{"services": [name, …]}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct V3ServicesJson {
+    pub(crate) services: Vec<String>,
+}
+
+/// `/api/v3/operations`: `{"operations": [{name, spanKind}, …]}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct V3OperationsJson {
+    pub(crate) operations: Vec<OperationJson>,
 }
 
 #[cfg(test)]
@@ -104,6 +122,8 @@ mod tests {
         Event, KeyValue, Level, Link, SpanContext, SpanData, SpanId, SpanKind, Status, TraceEvent, TraceFlags, TraceId,
     };
     use clew_store::{Origin, StoredRecord, StoredSpan, TraceRecord};
+
+    use serde_json::json;
 
     use super::super::trace::traces_envelope_bytes;
     use super::*;
@@ -276,16 +296,19 @@ mod tests {
     #[test]
     fn the_envelope_has_null_errors_unless_there_are_some() {
         assert_eq!(
-            envelope(json!([1]), 1, Vec::new()),
-            json!({ "data": [1], "total": 1, "limit": 0, "offset": 0, "errors": null })
+            serde_json::to_string(&Envelope::new([1], 1)).unwrap(),
+            r#"{"data":[1],"errors":null,"limit":0,"offset":0,"total":1}"#
         );
-        let with_error = envelope(Json::Null, 0, vec![JaegerError { code: 404, msg: "trace not found".into() }]);
-        assert_eq!(with_error["errors"], json!([{ "code": 404, "msg": "trace not found" }]));
+        let with_error = Envelope::error(JaegerError { code: 404, msg: "trace not found".into() });
+        assert_eq!(
+            serde_json::to_string(&with_error).unwrap(),
+            r#"{"data":null,"errors":[{"code":404,"msg":"trace not found"}],"limit":0,"offset":0,"total":0}"#
+        );
     }
 
     #[test]
     fn v3_traces_are_otlp_json_with_hex_ids() {
-        let json = v3_traces_json(&[sample()]);
+        let json = serde_json::to_value(v3_traces_json(&[sample()])).unwrap();
         let resource_spans = json["result"]["resourceSpans"].as_array().unwrap();
         assert_eq!(resource_spans.len(), 2);
         let span = &resource_spans[0]["scopeSpans"][0]["spans"][0];

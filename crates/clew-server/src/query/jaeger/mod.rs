@@ -1,6 +1,16 @@
 //! Jaeger's query APIs: the classic `/api/*` that Jaeger UI and Grafana's Jaeger data source
 //! speak, and `/api/v3/*` (OTLP JSON). The handlers are here; their parameters in
 //! [`params`], their answers in [`json`] and, for whole traces, [`trace`].
+//!
+//! Classic traces follow jaeger-query's UI model: one `processes` entry per distinct
+//! resource (`p1`, `p2`, …), a parent as a `CHILD_OF` reference (no `parentSpanID`), links
+//! as `FOLLOWS_FROM`, times and durations in microseconds, typed tags (`string`, `bool`,
+//! `int64`, `float64`; arrays as JSON text), events, span logs and — on the root — the
+//! trace-level events as logs. Status, kind, scope, label and trace state become the tags
+//! the OpenTelemetry-to-Jaeger mapping names (`error`, `otel.status_code`,
+//! `otel.status_description`, `span.kind`, `otel.scope.name`, `clew.span.label`,
+//! `w3c.tracestate`). Whole traces are written straight from the stored spans into bytes, on
+//! the blocking thread that ran the store's lookup.
 
 mod json;
 mod params;
@@ -12,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use clew::SpanKind;
 use clew_store::{Store, TimeRange, TraceData};
-use serde_json::Value as Json;
+use serde::Serialize;
 
 use super::{ApiError, Query, json_bytes_response, json_response, now_unix_nano, pairs, parse_trace_id};
 
@@ -30,13 +40,14 @@ pub(crate) fn router() -> Router<Query> {
         .route("/api/v3/traces/{trace_id}", get(v3_trace))
 }
 
-/// A Jaeger envelope answer; errors go in its `errors` list with the matching status.
-fn envelope_response(result: Result<(Json, usize), ApiError>) -> Response {
+/// A Jaeger envelope answer of `data` and its count; errors go in its `errors` list with the
+/// matching status.
+fn envelope_response<T: Serialize>(result: Result<(T, usize), ApiError>) -> Response {
     match result {
-        Ok((data, total)) => axum::Json(json::envelope(data, total, Vec::new())).into_response(),
+        Ok((data, total)) => axum::Json(json::Envelope::new(data, total)).into_response(),
         Err(error) => {
             let code = error.status.as_u16();
-            let body = json::envelope(Json::Null, 0, vec![json::JaegerError { code, msg: error.message }]);
+            let body = json::Envelope::error(json::JaegerError { code, msg: error.message });
             (error.status, axum::Json(body)).into_response()
         }
     }
@@ -54,7 +65,8 @@ fn required(params: &[(String, String)], name: &str) -> Result<String, ApiError>
 async fn services(State(query): State<Query>) -> Response {
     let result = async {
         let names = query.run("jaeger", |store| store.services()).await?;
-        Ok((json::services_json(&names), names.len()))
+        let total = names.len();
+        Ok((names, total))
     };
     envelope_response(result.await)
 }
@@ -65,7 +77,7 @@ async fn service_operations(State(query): State<Query>, Path(service): Path<Stri
         let mut names: Vec<String> = operations.into_iter().map(|operation| operation.name).collect();
         names.dedup();
         let total = names.len();
-        Ok((Json::from(names), total))
+        Ok((names, total))
     };
     envelope_response(result.await)
 }
@@ -85,7 +97,8 @@ async fn operations(State(query): State<Query>, RawQuery(raw): RawQuery) -> Resp
         };
         let mut operations = query.run("jaeger", move |store| store.operations(&service)).await?;
         operations.retain(|operation| kind.is_none_or(|kind| operation.kind == kind));
-        Ok((json::operations_json(&operations), operations.len()))
+        let total = operations.len();
+        Ok((json::operations_json(operations), total))
     };
     envelope_response(result.await)
 }
@@ -95,7 +108,7 @@ async fn operations(State(query): State<Query>, RawQuery(raw): RawQuery) -> Resp
 fn envelope_bytes_response(result: Result<serde_json::Result<Vec<u8>>, ApiError>) -> Response {
     match result.and_then(|written| written.map_err(written_error)) {
         Ok(body) => json_bytes_response(Ok(body)),
-        Err(error) => envelope_response(Err(error)),
+        Err(error) => envelope_response::<()>(Err(error)),
     }
 }
 
@@ -136,7 +149,8 @@ async fn dependencies(State(query): State<Query>, RawQuery(raw): RawQuery) -> Re
     let result = async {
         let (start, end) = params::parse_dependencies(&pairs(raw.as_deref()), now_unix_nano())?;
         let dependencies = query.run("jaeger", move |store| store.dependencies(TimeRange::through(start, end))).await?;
-        Ok((json::dependencies_json(&dependencies), dependencies.len()))
+        let total = dependencies.len();
+        Ok((json::dependencies_json(dependencies), total))
     };
     envelope_response(result.await)
 }
@@ -144,7 +158,7 @@ async fn dependencies(State(query): State<Query>, RawQuery(raw): RawQuery) -> Re
 async fn v3_services(State(query): State<Query>) -> Response {
     let result = async {
         let names = query.run("jaeger_v3", |store| store.services()).await?;
-        Ok(json::v3_services_json(&names))
+        Ok(json::V3ServicesJson { services: names })
     };
     json_response(result.await)
 }
@@ -160,7 +174,7 @@ async fn v3_operations(State(query): State<Query>, RawQuery(raw): RawQuery) -> R
                 .ok_or_else(|| ApiError::bad_parameter("span_kind", format!("{kind:?} is not a span kind")))?;
             operations.retain(|operation| operation.kind == kind);
         }
-        Ok(json::v3_operations_json(&operations))
+        Ok(json::V3OperationsJson { operations: json::operations_json(operations) })
     };
     json_response(result.await)
 }

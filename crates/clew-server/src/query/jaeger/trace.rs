@@ -1,26 +1,29 @@
 //! The JSON of whole traces in Jaeger's classic API (`/api/traces/{trace_id}` and the
 //! `/api/traces` search), written straight from what the store returned.
 //!
-//! Each type here borrows a part of a [`TraceData`] and implements [`Serialize`], so
-//! `serde_json::to_writer` turns traces into their bytes without building a
-//! `serde_json::Value` tree first: for a trace of 100,000 spans the tree's allocations,
-//! frees and map inserts cost more than the writing itself.
+//! Each object of these answers is a view that borrows a part of a [`TraceData`] and derives
+//! [`Serialize`]; each array is an adapter that makes the view of one stored item at a time,
+//! as it is written. So `serde_json::to_writer` turns traces into their bytes without
+//! building a `serde_json::Value` tree or a copy of their spans first: for a trace of 100,000
+//! spans the tree's allocations, frees and map inserts cost more than the writing itself.
 //!
 //! The fields of every object are written in alphabetical order, the order in which this API
 //! has always written them (its answers used to be `serde_json::Value`s, whose maps are
-//! sorted), and so are the keys of `processes` (`p1`, `p10`, `p2`, …): the answers are the
-//! same bytes as before. The mapping itself is described in the parent module.
+//! sorted): the fields of each view are declared in that order, and `processes` is a sorted
+//! map (`p1`, `p10`, `p2`, …), so the answers are the same bytes as before. The mapping
+//! itself is described in the parent module.
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 
-use clew::{Event, KeyValue, Resource, SpanId, SpanKind, Status, TraceEvent, Value};
+use clew::{Event, KeyValue, Resource, SpanId, SpanKind, Status, TraceEvent, TraceId, Value};
 use clew_store::TraceRecord;
 use clew_store::{StoredSpan, TraceData};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 
 /// About how many bytes of JSON a span takes when it has a few tags: enough to reserve the
 /// answer's buffer once for most traces.
@@ -33,24 +36,21 @@ const BYTES_PER_SPAN: usize = 512;
 /// none of these types returns an error.
 pub(crate) fn traces_envelope_bytes(traces: &[TraceData]) -> serde_json::Result<Vec<u8>> {
     let span_count: usize = traces.iter().map(|trace| trace.spans.len()).sum();
+    let envelope = EnvelopeJson { data: TracesJson(traces), errors: (), limit: 0, offset: 0, total: traces.len() };
     let mut bytes = Vec::with_capacity(1024 + span_count * BYTES_PER_SPAN);
-    serde_json::to_writer(&mut bytes, &EnvelopeJson(traces))?;
+    serde_json::to_writer(&mut bytes, &envelope)?;
     Ok(bytes)
 }
 
 /// jaeger-query's `structuredResponse` around traces, without errors.
-struct EnvelopeJson<'a>(&'a [TraceData]);
-
-impl Serialize for EnvelopeJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Envelope", 5)?;
-        object.serialize_field("data", &TracesJson(self.0))?;
-        object.serialize_field("errors", &())?;
-        object.serialize_field("limit", &0)?;
-        object.serialize_field("offset", &0)?;
-        object.serialize_field("total", &self.0.len())?;
-        object.end()
-    }
+#[derive(Serialize)]
+struct EnvelopeJson<'a> {
+    data: TracesJson<'a>,
+    /// `null`.
+    errors: (),
+    limit: u64,
+    offset: u64,
+    total: usize,
 }
 
 struct TracesJson<'a>(&'a [TraceData]);
@@ -59,14 +59,16 @@ impl Serialize for TracesJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut items = serializer.serialize_seq(Some(self.0.len()))?;
         for trace in self.0 {
-            items.serialize_element(&TraceJson::new(trace))?;
+            let index = TraceIndex::new(trace);
+            items.serialize_element(&TraceJson::new(&index))?;
         }
         items.end()
     }
 }
 
-/// One trace: `processes`, `spans`, `traceID`, `warnings` (`null`).
-struct TraceJson<'a> {
+/// What the spans of one trace are written with besides themselves, gathered once per
+/// trace.
+struct TraceIndex<'a> {
     trace: &'a TraceData,
     /// One process per distinct resource, in order of first use: its resource and the
     /// service of the span that first used it. `p1` is the first.
@@ -81,8 +83,8 @@ struct TraceJson<'a> {
     span_logs: HashMap<SpanId, Vec<&'a Event>>,
 }
 
-impl<'a> TraceJson<'a> {
-    fn new(trace: &'a TraceData) -> TraceJson<'a> {
+impl<'a> TraceIndex<'a> {
+    fn new(trace: &'a TraceData) -> TraceIndex<'a> {
         let mut processes: Vec<(&'a Resource, &'a str)> = Vec::new();
         let mut span_processes = Vec::with_capacity(trace.spans.len());
         for stored in &trace.spans {
@@ -108,35 +110,31 @@ impl<'a> TraceJson<'a> {
                 span_logs.entry(*span_id).or_default().push(event);
             }
         }
-        TraceJson { trace, processes, span_processes, root, span_logs }
+        TraceIndex { trace, processes, span_processes, root, span_logs }
     }
 }
 
-impl Serialize for TraceJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Trace", 4)?;
-        object.serialize_field("processes", &ProcessesJson(&self.processes))?;
-        object.serialize_field("spans", &SpansJson(self))?;
-        object.serialize_field("traceID", &AsString(self.trace.trace_id))?;
-        object.serialize_field("warnings", &())?;
-        object.end()
-    }
+/// One trace: `processes`, `spans`, `traceID`, `warnings` (`null`).
+#[derive(Serialize)]
+struct TraceJson<'a> {
+    /// By id, in the order of a sorted map's keys (`p10` before `p2`).
+    processes: BTreeMap<String, ProcessJson<'a>>,
+    spans: SpansJson<'a>,
+    #[serde(rename = "traceID")]
+    trace_id: AsString<TraceId>,
+    /// `null`.
+    warnings: (),
 }
 
-/// `{"p1": process, "p2": …}`, its keys in the order of a sorted map's (`p10` before `p2`).
-struct ProcessesJson<'a>(&'a [(&'a Resource, &'a str)]);
-
-impl Serialize for ProcessesJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut ids: Vec<(String, usize)> =
-            (0..self.0.len()).map(|index| (process_id(index).to_string(), index)).collect();
-        ids.sort();
-        let mut map = serializer.serialize_map(Some(ids.len()))?;
-        for (id, index) in &ids {
-            let (resource, service) = self.0[*index];
-            map.serialize_entry(id, &ProcessJson { resource, service })?;
-        }
-        map.end()
+impl<'a> TraceJson<'a> {
+    fn new(index: &'a TraceIndex<'a>) -> TraceJson<'a> {
+        let processes = index
+            .processes
+            .iter()
+            .enumerate()
+            .map(|(number, (resource, service))| (process_id(number).to_string(), ProcessJson::new(resource, service)))
+            .collect();
+        TraceJson { processes, spans: SpansJson(index), trace_id: AsString(index.trace.trace_id), warnings: () }
     }
 }
 
@@ -154,17 +152,16 @@ impl Display for ProcessId {
 }
 
 /// `{"serviceName": …, "tags": [the resource's attributes but service.name]}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ProcessJson<'a> {
-    resource: &'a Resource,
-    service: &'a str,
+    service_name: &'a str,
+    tags: ProcessTagsJson<'a>,
 }
 
-impl Serialize for ProcessJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Process", 2)?;
-        object.serialize_field("serviceName", self.service)?;
-        object.serialize_field("tags", &ProcessTagsJson(self.resource.attributes()))?;
-        object.end()
+impl<'a> ProcessJson<'a> {
+    fn new(resource: &'a Resource, service: &'a str) -> ProcessJson<'a> {
+        ProcessJson { service_name: service, tags: ProcessTagsJson(resource.attributes()) }
     }
 }
 
@@ -177,110 +174,130 @@ impl Serialize for ProcessTagsJson<'_> {
     }
 }
 
-struct SpansJson<'a>(&'a TraceJson<'a>);
+struct SpansJson<'a>(&'a TraceIndex<'a>);
 
 impl Serialize for SpansJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let trace = self.0;
-        let mut items = serializer.serialize_seq(Some(trace.trace.spans.len()))?;
-        for (index, stored) in trace.trace.spans.iter().enumerate() {
-            items.serialize_element(&SpanJson { trace, index, stored })?;
-        }
-        items.end()
+        serializer.collect_seq(
+            trace.trace.spans.iter().enumerate().map(|(index, stored)| SpanJson::new(trace, index, stored)),
+        )
     }
 }
 
 /// A span: its parent and links as `references`, its kind, status, scope, label and trace
 /// state as tags after its attributes, its events and log lines (and on the root the
 /// trace-level events) as `logs` by time.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct SpanJson<'a> {
-    trace: &'a TraceJson<'a>,
-    index: usize,
-    stored: &'a StoredSpan,
-}
-
-impl Serialize for SpanJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let span = &self.stored.span;
-        let mut object = serializer.serialize_struct("Span", 11)?;
-        object.serialize_field("duration", &micros(span.duration_nanos()))?;
-        object.serialize_field("flags", &span.trace_flags.to_u8())?;
-        object.serialize_field("logs", &LogsJson(self.logs()))?;
-        object.serialize_field("operationName", span.name.as_ref())?;
-        object.serialize_field("processID", &AsString(process_id(self.trace.span_processes[self.index])))?;
-        object.serialize_field("references", &ReferencesJson(self.stored))?;
-        object.serialize_field("spanID", &AsString(span.span_id))?;
-        object.serialize_field("startTime", &micros(span.start_time_unix_nano))?;
-        object.serialize_field("tags", &SpanTagsJson(self.stored))?;
-        object.serialize_field("traceID", &AsString(span.trace_id))?;
-        object.serialize_field("warnings", &())?;
-        object.end()
-    }
+    /// µs.
+    duration: u64,
+    flags: u8,
+    logs: LogsJson<'a>,
+    operation_name: &'a str,
+    #[serde(rename = "processID")]
+    process_id: AsString<ProcessId>,
+    references: ReferencesJson<'a>,
+    #[serde(rename = "spanID")]
+    span_id: AsString<SpanId>,
+    /// µs.
+    start_time: u64,
+    tags: SpanTagsJson<'a>,
+    #[serde(rename = "traceID")]
+    trace_id: AsString<TraceId>,
+    /// `null`.
+    warnings: (),
 }
 
 impl<'a> SpanJson<'a> {
-    /// The span's events, then its log lines, then on the root the trace-level events, in a
-    /// stable sort by time.
-    fn logs(&self) -> Vec<(u64, LogJson<'a>)> {
-        let span = &self.stored.span;
-        let span_logs = self.trace.span_logs.get(&span.span_id).map_or(&[][..], Vec::as_slice);
-        let mut logs: Vec<(u64, LogJson<'a>)> = Vec::with_capacity(span.events.len() + span_logs.len());
-        for event in span.events.iter().chain(span_logs.iter().copied()) {
-            logs.push((event.time_unix_nano, LogJson::Event(event)));
+    fn new(trace: &'a TraceIndex<'a>, index: usize, stored: &'a StoredSpan) -> SpanJson<'a> {
+        let span = &stored.span;
+        SpanJson {
+            duration: micros(span.duration_nanos()),
+            flags: span.trace_flags.to_u8(),
+            logs: LogsJson(logs(trace, index, stored)),
+            operation_name: span.name.as_ref(),
+            process_id: AsString(process_id(trace.span_processes[index])),
+            references: ReferencesJson(stored),
+            span_id: AsString(span.span_id),
+            start_time: micros(span.start_time_unix_nano),
+            tags: SpanTagsJson(stored),
+            trace_id: AsString(span.trace_id),
+            warnings: (),
         }
-        if Some(self.index) == self.trace.root {
-            for (_, event) in self.trace.trace.trace_events() {
-                logs.push((event.time_unix_nano, LogJson::TraceEvent(event)));
-            }
-        }
-        logs.sort_by_key(|(time, _)| *time);
-        logs
     }
 }
 
-struct LogsJson<'a>(Vec<(u64, LogJson<'a>)>);
-
-impl Serialize for LogsJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|(_, log)| log))
+/// The span's events, then its log lines, then on the root the trace-level events, in a
+/// stable sort by time.
+fn logs<'a>(trace: &'a TraceIndex<'a>, index: usize, stored: &'a StoredSpan) -> Vec<Log<'a>> {
+    let span = &stored.span;
+    let span_logs = trace.span_logs.get(&span.span_id).map_or(&[][..], Vec::as_slice);
+    let mut logs: Vec<Log<'a>> = Vec::with_capacity(span.events.len() + span_logs.len());
+    for event in span.events.iter().chain(span_logs.iter().copied()) {
+        logs.push(Log::Event(event));
     }
+    if Some(index) == trace.root {
+        for (_, event) in trace.trace.trace_events() {
+            logs.push(Log::TraceEvent(event));
+        }
+    }
+    logs.sort_by_key(Log::time_unix_nano);
+    logs
 }
 
-/// `{"fields": […], "timestamp": µs}`: an event or log line of the span (`event`, `level`
-/// when it has one, then its attributes), or a trace-level event (`event`, `level`,
-/// `clew.trace_event`, then its attributes).
-enum LogJson<'a> {
+/// What a log of a span is made of: an event or log line of the span, or a trace-level
+/// event.
+#[derive(Clone, Copy)]
+enum Log<'a> {
     Event(&'a Event),
     TraceEvent(&'a TraceEvent),
 }
 
-impl Serialize for LogJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Log", 2)?;
-        object.serialize_field("fields", &LogFieldsJson(self))?;
-        let time = match self {
-            LogJson::Event(event) => event.time_unix_nano,
-            LogJson::TraceEvent(event) => event.time_unix_nano,
-        };
-        object.serialize_field("timestamp", &micros(time))?;
-        object.end()
+impl Log<'_> {
+    fn time_unix_nano(&self) -> u64 {
+        match self {
+            Log::Event(event) => event.time_unix_nano,
+            Log::TraceEvent(event) => event.time_unix_nano,
+        }
     }
 }
 
-struct LogFieldsJson<'a>(&'a LogJson<'a>);
+struct LogsJson<'a>(Vec<Log<'a>>);
+
+impl Serialize for LogsJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0.iter().map(|log| LogJson { fields: LogFieldsJson(*log), timestamp: micros(log.time_unix_nano()) }),
+        )
+    }
+}
+
+/// `{"fields": […], "timestamp": µs}`.
+#[derive(Serialize)]
+struct LogJson<'a> {
+    fields: LogFieldsJson<'a>,
+    timestamp: u64,
+}
+
+/// The fields of an event or log line of the span: `event`, `level` when it has one, then
+/// its attributes; of a trace-level event: `event`, `level`, `clew.trace_event`, then its
+/// attributes.
+struct LogFieldsJson<'a>(Log<'a>);
 
 impl Serialize for LogFieldsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut fields = serializer.serialize_seq(None)?;
         let attributes = match self.0 {
-            LogJson::Event(event) => {
+            Log::Event(event) => {
                 fields.serialize_element(&TagJson::text("event", event.name.as_ref()))?;
                 if let Some(level) = event.level {
                     fields.serialize_element(&TagJson::text("level", level.as_str()))?;
                 }
                 &event.attributes
             }
-            LogJson::TraceEvent(event) => {
+            Log::TraceEvent(event) => {
                 fields.serialize_element(&TagJson::text("event", event.name.as_ref()))?;
                 fields.serialize_element(&TagJson::text("level", event.level.as_str()))?;
                 fields.serialize_element(&TagJson::flag("clew.trace_event", true))?;
@@ -303,36 +320,32 @@ impl Serialize for ReferencesJson<'_> {
         let mut references =
             serializer.serialize_seq(Some(usize::from(span.parent_span_id.is_some()) + span.links.len()))?;
         if let Some(parent) = span.parent_span_id {
-            references.serialize_element(&ReferenceJson {
-                kind: "CHILD_OF",
-                trace_id: span.trace_id,
-                span_id: parent,
-            })?;
+            references.serialize_element(&ReferenceJson::new("CHILD_OF", span.trace_id, parent))?;
         }
         for link in &span.links {
-            references.serialize_element(&ReferenceJson {
-                kind: "FOLLOWS_FROM",
-                trace_id: link.context.trace_id(),
-                span_id: link.context.span_id(),
-            })?;
+            references.serialize_element(&ReferenceJson::new(
+                "FOLLOWS_FROM",
+                link.context.trace_id(),
+                link.context.span_id(),
+            ))?;
         }
         references.end()
     }
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ReferenceJson {
-    kind: &'static str,
-    trace_id: clew::TraceId,
-    span_id: SpanId,
+    ref_type: &'static str,
+    #[serde(rename = "spanID")]
+    span_id: AsString<SpanId>,
+    #[serde(rename = "traceID")]
+    trace_id: AsString<TraceId>,
 }
 
-impl Serialize for ReferenceJson {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Reference", 3)?;
-        object.serialize_field("refType", self.kind)?;
-        object.serialize_field("spanID", &AsString(self.span_id))?;
-        object.serialize_field("traceID", &AsString(self.trace_id))?;
-        object.end()
+impl ReferenceJson {
+    fn new(ref_type: &'static str, trace_id: TraceId, span_id: SpanId) -> ReferenceJson {
+        ReferenceJson { ref_type, span_id: AsString(span_id), trace_id: AsString(trace_id) }
     }
 }
 
@@ -376,71 +389,46 @@ impl Serialize for SpanTagsJson<'_> {
     }
 }
 
-/// `{"key": …, "type": …, "value": …}`: a typed tag. Strings, bools, ints and finite doubles
-/// keep their type (`string`, `bool`, `int64`, `float64`); arrays and doubles that are not
-/// finite are strings of their text.
+/// `{"key": …, "type": …, "value": …}`: a typed tag.
+#[derive(Serialize)]
 struct TagJson<'a> {
     key: &'a str,
+    #[serde(flatten)]
     value: TagValue<'a>,
 }
 
+/// A tag's `type` and `value`. Strings, bools, ints and finite doubles keep their type
+/// (`string`, `bool`, `int64`, `float64`); arrays and doubles that are not finite are
+/// strings of their text.
+#[derive(Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "lowercase")]
 enum TagValue<'a> {
-    Attribute(&'a Value),
-    Text(&'a str),
-    Flag(bool),
+    String(&'a str),
+    Bool(bool),
+    Int64(i64),
+    Float64(f64),
+    #[serde(rename = "string")]
+    Text(AsString<&'a Value>),
 }
 
 impl<'a> TagJson<'a> {
     fn of(attribute: &'a KeyValue) -> TagJson<'a> {
-        TagJson { key: attribute.key.as_ref(), value: TagValue::Attribute(&attribute.value) }
+        let value = match &attribute.value {
+            Value::String(text) => TagValue::String(text.as_ref()),
+            Value::Bool(flag) => TagValue::Bool(*flag),
+            Value::I64(number) => TagValue::Int64(*number),
+            Value::F64(number) if number.is_finite() => TagValue::Float64(*number),
+            other => TagValue::Text(AsString(other)),
+        };
+        TagJson { key: attribute.key.as_ref(), value }
     }
 
     fn text(key: &'a str, text: &'a str) -> TagJson<'a> {
-        TagJson { key, value: TagValue::Text(text) }
+        TagJson { key, value: TagValue::String(text) }
     }
 
     fn flag(key: &'a str, flag: bool) -> TagJson<'a> {
-        TagJson { key, value: TagValue::Flag(flag) }
-    }
-}
-
-impl Serialize for TagJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Tag", 3)?;
-        object.serialize_field("key", self.key)?;
-        match self.value {
-            TagValue::Text(text) => {
-                object.serialize_field("type", "string")?;
-                object.serialize_field("value", text)?;
-            }
-            TagValue::Flag(flag) => {
-                object.serialize_field("type", "bool")?;
-                object.serialize_field("value", &flag)?;
-            }
-            TagValue::Attribute(value) => match value {
-                Value::String(text) => {
-                    object.serialize_field("type", "string")?;
-                    object.serialize_field("value", text.as_ref())?;
-                }
-                Value::Bool(flag) => {
-                    object.serialize_field("type", "bool")?;
-                    object.serialize_field("value", flag)?;
-                }
-                Value::I64(number) => {
-                    object.serialize_field("type", "int64")?;
-                    object.serialize_field("value", number)?;
-                }
-                Value::F64(number) if number.is_finite() => {
-                    object.serialize_field("type", "float64")?;
-                    object.serialize_field("value", number)?;
-                }
-                other => {
-                    object.serialize_field("type", "string")?;
-                    object.serialize_field("value", &AsString(other))?;
-                }
-            },
-        }
-        object.end()
+        TagJson { key, value: TagValue::Bool(flag) }
     }
 }
 

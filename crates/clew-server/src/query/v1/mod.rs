@@ -5,6 +5,7 @@
 //! summaries straight from the stored spans; `stats.rs` holds the sums over many spans:
 //! operation stats and error groups.
 
+mod json;
 mod stats;
 pub(crate) mod traces;
 
@@ -13,10 +14,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::routing::get;
 use clew::SpanKind;
-use clew_store::{Dependency, Operation, Percentiles, SearchQuery, TimeRange};
-use serde_json::{Value as Json, json};
+use clew_store::{SearchQuery, TimeRange};
 
-use super::{ApiError, Query, json_bytes_response, json_response, now_unix_nano, pairs, parse_trace_id};
+use super::{
+    ApiError, Query, json_bytes_response, json_response, json_view_response, now_unix_nano, pairs, parse_trace_id,
+};
 
 /// The OpenAPI description of this API.
 pub(crate) const OPENAPI: &str = include_str!("../../../openapi.yaml");
@@ -65,7 +67,7 @@ async fn search(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response
 async fn services(State(query): State<Query>) -> Response {
     let result = async {
         let services = query.run("v1", |store| store.services()).await?;
-        Ok(json!({ "services": services }))
+        Ok(json::ServicesJson { services })
     };
     json_response(result.await)
 }
@@ -73,9 +75,9 @@ async fn services(State(query): State<Query>) -> Response {
 async fn operations(State(query): State<Query>, Path(service): Path<String>) -> Response {
     let result = async {
         let operations = query.run("v1", move |store| store.operations(&service)).await?;
-        Ok(json!({ "operations": operations.iter().map(operation_json).collect::<Vec<_>>() }))
+        Ok(operations)
     };
-    json_response(result.await)
+    json_view_response(result.await, |operations| serde_json::to_vec(&json::OperationsJson::new(operations)))
 }
 
 async fn dependencies(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
@@ -84,9 +86,9 @@ async fn dependencies(State(query): State<Query>, RawQuery(raw): RawQuery) -> Re
         let end = optional_nanos(&params, "end")?.unwrap_or_else(now_unix_nano);
         let start = optional_nanos(&params, "start")?.unwrap_or(end.saturating_sub(24 * 3600 * 1_000_000_000));
         let dependencies = query.run("v1", move |store| store.dependencies(TimeRange::through(start, end))).await?;
-        Ok(json!({ "dependencies": dependencies.iter().map(dependency_json).collect::<Vec<_>>() }))
+        Ok(dependencies)
     };
-    json_response(result.await)
+    json_view_response(result.await, |found| serde_json::to_vec(&json::DependenciesJson::new(found)))
 }
 
 fn optional_nanos(params: &[(String, String)], name: &str) -> Result<Option<u64>, ApiError> {
@@ -103,25 +105,9 @@ fn last<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().rev().find(|(key, value)| key == name && !value.is_empty()).map(|(_, value)| value.as_str())
 }
 
-/// A duration: nanoseconds, or a number with a unit (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`).
+/// A duration: nanoseconds, or clew's duration grammar (`250ms`, `1.5s`, `1h30m`).
 fn parse_duration_nanos(text: &str) -> Option<u64> {
-    if let Ok(nanos) = text.parse::<u64>() {
-        return Some(nanos);
-    }
-    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.')?;
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let scale = match unit {
-        "ns" => 1.0,
-        "us" | "µs" => 1e3,
-        "ms" => 1e6,
-        "s" => 1e9,
-        "m" => 60e9,
-        "h" => 3600e9,
-        _ => return None,
-    };
-    let nanos = number * scale;
-    (nanos.is_finite() && nanos >= 0.0 && nanos < u64::MAX as f64).then_some(nanos as u64)
+    crate::duration::parse_nanos(text).ok()
 }
 
 /// The search of `/api/v1/search`: `service`, `operation`, `kind`, `attr` (repeated,
@@ -174,30 +160,4 @@ pub(crate) fn parse_search(params: &[(String, String)], now: u64) -> Result<Sear
             .ok_or_else(|| ApiError::bad_parameter("limit", format!("{text:?} is not a number from 1 to 1000")))?;
     }
     Ok(query)
-}
-
-fn operation_json(operation: &Operation) -> Json {
-    json!({ "name": operation.name, "kind": operation.kind.as_str() })
-}
-
-fn dependency_json(dependency: &Dependency) -> Json {
-    let edge = json!({
-        "parent": dependency.parent,
-        "child": dependency.child,
-        "callCount": dependency.call_count,
-        "errorCount": dependency.error_count,
-    });
-    with_percentiles(edge, dependency.durations)
-}
-
-/// `object` with `p50Nanos`, `p95Nanos` and `p99Nanos`: decimal strings, or null when
-/// there were no durations.
-fn with_percentiles(mut object: Json, durations: Option<Percentiles>) -> Json {
-    let Json::Object(fields) = &mut object else { return object };
-    let nanos =
-        |pick: fn(&Percentiles) -> u64| durations.as_ref().map_or(Json::Null, |found| pick(found).to_string().into());
-    fields.insert("p50Nanos".into(), nanos(|found| found.p50_nanos));
-    fields.insert("p95Nanos".into(), nanos(|found| found.p95_nanos));
-    fields.insert("p99Nanos".into(), nanos(|found| found.p99_nanos));
-    object
 }

@@ -5,15 +5,12 @@
 //! defaults to now and the start to an hour before the end) and count the spans that
 //! started in `[start, end)`.
 
+use super::json::{ErrorGroupsJson, OperationStatsJson};
+use super::{last, optional_nanos, parse_duration_nanos};
+use crate::query::{ApiError, Query, json_view_response, now_unix_nano, pairs};
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use clew_store::{
-    ErrorGroup, ErrorQuery, MAX_STATS_BUCKETS, OperationStats, OperationStatsQuery, StatsBucket, TimeRange,
-};
-use serde_json::{Value as Json, json};
-
-use super::{last, optional_nanos, parse_duration_nanos, with_percentiles};
-use crate::query::{ApiError, Query, json_response, now_unix_nano, pairs};
+use clew_store::{ErrorQuery, MAX_STATS_BUCKETS, OperationStatsQuery, TimeRange};
 
 const SECOND: u64 = 1_000_000_000;
 /// The range when no `start` is given.
@@ -27,18 +24,18 @@ pub(super) async fn operation_stats(State(query): State<Query>, RawQuery(raw): R
     let result = async {
         let stats_query = parse_operation_stats(&pairs(raw.as_deref()), now_unix_nano())?;
         let stats = query.run("v1", move |store| store.operation_stats(&stats_query)).await?;
-        Ok(operation_stats_json(&stats))
+        Ok(stats)
     };
-    json_response(result.await)
+    json_view_response(result.await, |stats| serde_json::to_vec(&OperationStatsJson::new(stats)))
 }
 
 pub(super) async fn errors(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
     let result = async {
         let error_query = parse_errors(&pairs(raw.as_deref()), now_unix_nano())?;
         let groups = query.run("v1", move |store| store.error_groups(&error_query)).await?;
-        Ok(json!({ "groups": groups.iter().map(error_group_json).collect::<Vec<_>>() }))
+        Ok(groups)
     };
-    json_response(result.await)
+    json_view_response(result.await, |groups| serde_json::to_vec(&ErrorGroupsJson::new(groups)))
 }
 
 /// `start` and `end`, with their defaults; the start may not be after the end.
@@ -104,54 +101,6 @@ pub(crate) fn parse_errors(params: &[(String, String)], now: u64) -> Result<Erro
         }
     };
     Ok(ErrorQuery { service: last(params, "service").map(str::to_owned), range: TimeRange::new(start, end), limit })
-}
-
-fn operation_stats_json(stats: &OperationStats) -> Json {
-    let seconds = (stats.end_unix_nano - stats.start_unix_nano) as f64 / SECOND as f64;
-    let operations: Vec<Json> = stats
-        .operations
-        .iter()
-        .map(|series| {
-            let rate = if seconds > 0.0 { series.count as f64 / seconds } else { 0.0 };
-            let operation = json!({
-                "service": series.service,
-                "operation": series.operation,
-                "kind": series.kind.as_str(),
-                "count": series.count,
-                "errorCount": series.error_count,
-                "ratePerSecond": rate,
-                "series": series.buckets.iter().map(bucket_json).collect::<Vec<_>>(),
-            });
-            with_percentiles(operation, series.durations)
-        })
-        .collect();
-    json!({
-        "startTimeUnixNano": stats.start_unix_nano.to_string(),
-        "endTimeUnixNano": stats.end_unix_nano.to_string(),
-        "stepNanos": stats.step_nanos.to_string(),
-        "operations": operations,
-    })
-}
-
-fn bucket_json(bucket: &StatsBucket) -> Json {
-    let entry = json!({
-        "startTimeUnixNano": bucket.start_unix_nano.to_string(),
-        "count": bucket.count,
-        "errorCount": bucket.error_count,
-    });
-    with_percentiles(entry, bucket.durations)
-}
-
-fn error_group_json(group: &ErrorGroup) -> Json {
-    json!({
-        "service": group.service,
-        "operation": group.operation,
-        "message": group.message,
-        "count": group.count,
-        "firstTimeUnixNano": group.first_unix_nano.to_string(),
-        "lastTimeUnixNano": group.last_unix_nano.to_string(),
-        "traceIds": group.trace_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    })
 }
 
 #[cfg(test)]

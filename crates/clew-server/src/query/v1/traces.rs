@@ -1,17 +1,20 @@
 //! The JSON of traces and trace summaries in `/api/v1` (`traces/{trace_id}` and `search`),
 //! written straight from what the store returned.
 //!
-//! Each type here borrows a part of a [`TraceData`] or [`TraceSummary`] and implements
-//! [`Serialize`], so `serde_json::to_writer` turns a trace into its bytes without building a
-//! `serde_json::Value` tree first: a trace of 100,000 spans is about 64 MB of JSON, and the
-//! tree's allocations, frees and map inserts cost more than the writing itself.
+//! Each object of these answers is a view that borrows a part of a [`TraceData`] or
+//! [`TraceSummary`] and derives [`Serialize`]; each array is an adapter that makes the view
+//! of one stored item at a time, as it is written. So `serde_json::to_writer` turns a trace
+//! into its bytes without building a `serde_json::Value` tree or a copy of its spans first: a
+//! trace of 100,000 spans is about 64 MB of JSON, and the tree's allocations, frees and map
+//! inserts cost more than the writing itself. A value written in more than one form (an int,
+//! a double, an attribute's value) has a `Serialize` of its own.
 //!
 //! The fields of every object are written in alphabetical order, the order in which this API
 //! has always written them (its answers used to be `serde_json::Value`s, whose maps are
-//! sorted), so the answers are the same bytes as before. The shapes are in `openapi.yaml`:
-//! times and durations are decimal strings of nanoseconds, ids are hex, an int attribute
-//! outside ±2^53 is a decimal string, and a double that is NaN or infinite is `"NaN"`, `"inf"`
-//! or `"-inf"`.
+//! sorted): the fields of each view are declared in that order, so the answers are the same
+//! bytes as before. The shapes are in `openapi.yaml`: times and durations are decimal
+//! strings of nanoseconds, ids are hex, an int attribute outside ±2^53 is a decimal string,
+//! and a double that is NaN or infinite is `"NaN"`, `"inf"` or `"-inf"`.
 
 #[cfg(test)]
 pub(crate) mod tests;
@@ -19,10 +22,10 @@ pub(crate) mod tests;
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use clew::{Event, KeyValue, Link, SpanId, Status, TraceEvent, Value};
+use clew::{Event, KeyValue, Link, SpanId, Status, TraceEvent, TraceId, Value};
 use clew_store::TraceRecord;
 use clew_store::{Origin, StoredRecord, StoredSpan, TraceData, TraceSummary};
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde::{Serialize, Serializer};
 
 /// About how many bytes of JSON a span takes when it has a few attributes: enough to
 /// reserve the answer's buffer once for most traces.
@@ -33,42 +36,40 @@ const BYTES_PER_SPAN: usize = 640;
 /// The `Result` is `serde_json`'s: nothing here fails, since writing into a `Vec` cannot and
 /// none of these types returns an error.
 pub(crate) fn trace_json_bytes(trace: &TraceData) -> serde_json::Result<Vec<u8>> {
+    let summary = trace.summary();
+    let span_logs = span_logs(&trace.records);
+    let answer = TraceJson {
+        events: TraceEventsJson(&trace.records),
+        spans: SpansJson { spans: &trace.spans, span_logs: &span_logs },
+        summary: summary.as_ref().map(SummaryJson::new),
+        trace_id: AsString(trace.trace_id),
+    };
     let mut bytes = Vec::with_capacity(1024 + trace.spans.len() * BYTES_PER_SPAN);
-    serde_json::to_writer(&mut bytes, &TraceJson::new(trace))?;
+    serde_json::to_writer(&mut bytes, &answer)?;
     Ok(bytes)
 }
 
-/// A whole trace: `traceId`, its `summary` (`null` without spans), its `spans` and its
-/// trace-level `events`.
-struct TraceJson<'a> {
-    trace: &'a TraceData,
-    summary: Option<TraceSummary>,
-    /// The log lines of each span, by time: gathered once instead of a pass over all the
-    /// records for each span.
-    span_logs: HashMap<SpanId, Vec<&'a Event>>,
-}
-
-impl<'a> TraceJson<'a> {
-    fn new(trace: &'a TraceData) -> TraceJson<'a> {
-        let mut span_logs: HashMap<SpanId, Vec<&'a Event>> = HashMap::new();
-        for stored in &trace.records {
-            if let TraceRecord::SpanLog { span_id, event, .. } = &stored.record {
-                span_logs.entry(*span_id).or_default().push(event);
-            }
+/// The log lines of each span, by time: gathered once instead of a pass over all the
+/// records for each span.
+fn span_logs(records: &[StoredRecord]) -> HashMap<SpanId, Vec<&Event>> {
+    let mut span_logs: HashMap<SpanId, Vec<&Event>> = HashMap::new();
+    for stored in records {
+        if let TraceRecord::SpanLog { span_id, event, .. } = &stored.record {
+            span_logs.entry(*span_id).or_default().push(event);
         }
-        TraceJson { trace, summary: trace.summary(), span_logs }
     }
+    span_logs
 }
 
-impl Serialize for TraceJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Trace", 4)?;
-        object.serialize_field("events", &TraceEventsJson(&self.trace.records))?;
-        object.serialize_field("spans", &SpansJson { spans: &self.trace.spans, span_logs: &self.span_logs })?;
-        object.serialize_field("summary", &self.summary.as_ref().map(SummaryJson))?;
-        object.serialize_field("traceId", &AsString(self.trace.trace_id))?;
-        object.end()
-    }
+/// A whole trace: its trace-level `events`, its `spans`, its `summary` (`null` without
+/// spans) and `traceId`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceJson<'a> {
+    events: TraceEventsJson<'a>,
+    spans: SpansJson<'a>,
+    summary: Option<SummaryJson<'a>>,
+    trace_id: AsString<TraceId>,
 }
 
 /// The trace-level events among a trace's records, by time.
@@ -77,30 +78,35 @@ struct TraceEventsJson<'a>(&'a [StoredRecord]);
 impl Serialize for TraceEventsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.iter().filter_map(|stored| match &stored.record {
-            TraceRecord::TraceEvent(event) => Some(TraceEventJson { origin: &stored.origin, event }),
+            TraceRecord::TraceEvent(event) => Some(TraceEventJson::new(&stored.origin, event)),
             TraceRecord::SpanLog { .. } => None,
         }))
     }
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct TraceEventJson<'a> {
-    origin: &'a Origin,
-    event: &'a TraceEvent,
+    attributes: AttributesJson<'a>,
+    level: &'static str,
+    name: &'a str,
+    service: &'a str,
+    time_unix_nano: AsString<u64>,
 }
 
-impl Serialize for TraceEventJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let event = self.event;
-        let mut object = serializer.serialize_struct("TraceEvent", 5)?;
-        object.serialize_field("attributes", &AttributesJson(&event.attributes))?;
-        object.serialize_field("level", event.level.as_str())?;
-        object.serialize_field("name", event.name.as_str())?;
-        object.serialize_field("service", self.origin.service())?;
-        object.serialize_field("timeUnixNano", &AsString(event.time_unix_nano))?;
-        object.end()
+impl<'a> TraceEventJson<'a> {
+    fn new(origin: &'a Origin, event: &'a TraceEvent) -> TraceEventJson<'a> {
+        TraceEventJson {
+            attributes: AttributesJson(&event.attributes),
+            level: event.level.as_str(),
+            name: event.name.as_str(),
+            service: origin.service(),
+            time_unix_nano: AsString(event.time_unix_nano),
+        }
     }
 }
 
+/// The spans, each with the log lines written in it.
 struct SpansJson<'a> {
     spans: &'a [StoredSpan],
     span_logs: &'a HashMap<SpanId, Vec<&'a Event>>,
@@ -108,99 +114,135 @@ struct SpansJson<'a> {
 
 impl Serialize for SpansJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.spans.iter().map(|stored| SpanJson {
-            stored,
-            logs: self.span_logs.get(&stored.span.span_id).map_or(&[], Vec::as_slice),
+        serializer.collect_seq(self.spans.iter().map(|stored| {
+            let logs = self.span_logs.get(&stored.span.span_id).map_or(&[][..], Vec::as_slice);
+            SpanJson::new(stored, logs)
         }))
     }
 }
 
 /// A span with its service, scope and resource, and the log lines written in it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct SpanJson<'a> {
-    stored: &'a StoredSpan,
-    logs: &'a [&'a Event],
+    attributes: AttributesJson<'a>,
+    dropped_attributes_count: u32,
+    dropped_events_count: u32,
+    dropped_links_count: u32,
+    duration_nanos: AsString<u64>,
+    end_time_unix_nano: AsString<u64>,
+    events: ArrayJson<'a, Event, EventJson<'a>>,
+    kind: &'static str,
+    label: Option<&'a str>,
+    links: ArrayJson<'a, Link, LinkJson<'a>>,
+    logs: ArrayJson<'a, &'a Event, EventJson<'a>>,
+    name: &'a str,
+    parent_is_remote: bool,
+    parent_span_id: Option<AsString<SpanId>>,
+    resource: AttributesJson<'a>,
+    scope: &'a str,
+    service: &'a str,
+    span_id: AsString<SpanId>,
+    start_time_unix_nano: AsString<u64>,
+    status: StatusJson<'a>,
+    trace_flags: u8,
+    trace_id: AsString<TraceId>,
+    trace_state: Option<&'a str>,
 }
 
-impl Serialize for SpanJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let stored = self.stored;
+impl<'a> SpanJson<'a> {
+    fn new(stored: &'a StoredSpan, logs: &'a [&'a Event]) -> SpanJson<'a> {
         let span = &stored.span;
-        let mut object = serializer.serialize_struct("Span", 23)?;
-        object.serialize_field("attributes", &AttributesJson(&span.attributes))?;
-        object.serialize_field("droppedAttributesCount", &span.dropped_attributes_count)?;
-        object.serialize_field("droppedEventsCount", &span.dropped_events_count)?;
-        object.serialize_field("droppedLinksCount", &span.dropped_links_count)?;
-        object.serialize_field("durationNanos", &AsString(span.duration_nanos()))?;
-        object.serialize_field("endTimeUnixNano", &AsString(span.end_time_unix_nano))?;
-        object.serialize_field("events", &ArrayJson(&span.events, EventJson))?;
-        object.serialize_field("kind", span.kind.as_str())?;
-        object.serialize_field("label", &span.label.as_deref())?;
-        object.serialize_field("links", &ArrayJson(&span.links, LinkJson))?;
-        object.serialize_field("logs", &ArrayJson(self.logs, |event: &&Event| EventJson(event)))?;
-        object.serialize_field("name", span.name.as_str())?;
-        object.serialize_field("parentIsRemote", &span.parent_is_remote)?;
-        object.serialize_field("parentSpanId", &span.parent_span_id.map(AsString))?;
-        object.serialize_field("resource", &AttributesJson(stored.origin.resource.attributes()))?;
-        object.serialize_field("scope", stored.origin.scope.as_str())?;
-        object.serialize_field("service", stored.service())?;
-        object.serialize_field("spanId", &AsString(span.span_id))?;
-        object.serialize_field("startTimeUnixNano", &AsString(span.start_time_unix_nano))?;
-        object.serialize_field("status", &StatusJson(&span.status))?;
-        object.serialize_field("traceFlags", &span.trace_flags.to_u8())?;
-        object.serialize_field("traceId", &AsString(span.trace_id))?;
-        object.serialize_field("traceState", &span.trace_state.as_deref())?;
-        object.end()
+        SpanJson {
+            attributes: AttributesJson(&span.attributes),
+            dropped_attributes_count: span.dropped_attributes_count,
+            dropped_events_count: span.dropped_events_count,
+            dropped_links_count: span.dropped_links_count,
+            duration_nanos: AsString(span.duration_nanos()),
+            end_time_unix_nano: AsString(span.end_time_unix_nano),
+            events: ArrayJson(&span.events, EventJson::new),
+            kind: span.kind.as_str(),
+            label: span.label.as_deref(),
+            links: ArrayJson(&span.links, LinkJson::new),
+            logs: ArrayJson(logs, |event| EventJson::new(event)),
+            name: span.name.as_str(),
+            parent_is_remote: span.parent_is_remote,
+            parent_span_id: span.parent_span_id.map(AsString),
+            resource: AttributesJson(stored.origin.resource.attributes()),
+            scope: stored.origin.scope.as_str(),
+            service: stored.service(),
+            span_id: AsString(span.span_id),
+            start_time_unix_nano: AsString(span.start_time_unix_nano),
+            status: StatusJson::new(&span.status),
+            trace_flags: span.trace_flags.to_u8(),
+            trace_id: AsString(span.trace_id),
+            trace_state: span.trace_state.as_deref(),
+        }
     }
 }
 
 /// An event of a span, or a log line written in it: `level` is `null` when it has none.
-struct EventJson<'a>(&'a Event);
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventJson<'a> {
+    attributes: AttributesJson<'a>,
+    dropped_attributes_count: u32,
+    level: Option<&'static str>,
+    name: &'a str,
+    time_unix_nano: AsString<u64>,
+}
 
-impl Serialize for EventJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let event = self.0;
-        let mut object = serializer.serialize_struct("Event", 5)?;
-        object.serialize_field("attributes", &AttributesJson(&event.attributes))?;
-        object.serialize_field("droppedAttributesCount", &event.dropped_attributes_count)?;
-        object.serialize_field("level", &event.level.map(|level| level.as_str()))?;
-        object.serialize_field("name", event.name.as_str())?;
-        object.serialize_field("timeUnixNano", &AsString(event.time_unix_nano))?;
-        object.end()
+impl<'a> EventJson<'a> {
+    fn new(event: &'a Event) -> EventJson<'a> {
+        EventJson {
+            attributes: AttributesJson(&event.attributes),
+            dropped_attributes_count: event.dropped_attributes_count,
+            level: event.level.map(|level| level.as_str()),
+            name: event.name.as_str(),
+            time_unix_nano: AsString(event.time_unix_nano),
+        }
     }
 }
 
-struct LinkJson<'a>(&'a Link);
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LinkJson<'a> {
+    attributes: AttributesJson<'a>,
+    dropped_attributes_count: u32,
+    remote: bool,
+    span_id: AsString<SpanId>,
+    trace_id: AsString<TraceId>,
+    trace_state: Option<&'a str>,
+}
 
-impl Serialize for LinkJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let link = self.0;
-        let mut object = serializer.serialize_struct("Link", 6)?;
-        object.serialize_field("attributes", &AttributesJson(&link.attributes))?;
-        object.serialize_field("droppedAttributesCount", &link.dropped_attributes_count)?;
-        object.serialize_field("remote", &link.context.is_remote())?;
-        object.serialize_field("spanId", &AsString(link.context.span_id()))?;
-        object.serialize_field("traceId", &AsString(link.context.trace_id()))?;
-        object.serialize_field("traceState", &link.context.trace_state().map(|state| state.as_str()))?;
-        object.end()
+impl<'a> LinkJson<'a> {
+    fn new(link: &'a Link) -> LinkJson<'a> {
+        LinkJson {
+            attributes: AttributesJson(&link.attributes),
+            dropped_attributes_count: link.dropped_attributes_count,
+            remote: link.context.is_remote(),
+            span_id: AsString(link.context.span_id()),
+            trace_id: AsString(link.context.trace_id()),
+            trace_state: link.context.trace_state().map(|state| state.as_str()),
+        }
     }
 }
 
 /// `{"code": "unset"}`, `{"code": "ok"}` or `{"code": "error", "message": …}`.
-struct StatusJson<'a>(&'a Status);
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+}
 
-impl Serialize for StatusJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (code, message) = match self.0 {
-            Status::Unset => ("unset", None),
-            Status::Ok => ("ok", None),
-            Status::Error { message } => ("error", Some(message.as_str())),
-        };
-        let mut object = serializer.serialize_struct("Status", 1 + usize::from(message.is_some()))?;
-        object.serialize_field("code", code)?;
-        if let Some(message) = message {
-            object.serialize_field("message", message)?;
+impl<'a> StatusJson<'a> {
+    fn new(status: &'a Status) -> StatusJson<'a> {
+        match status {
+            Status::Unset => StatusJson { code: "unset", message: None },
+            Status::Ok => StatusJson { code: "ok", message: None },
+            Status::Error { message } => StatusJson { code: "error", message: Some(message.as_str()) },
         }
-        object.end()
     }
 }
 
@@ -209,42 +251,58 @@ pub(crate) struct SearchJson(pub(crate) Vec<TraceSummary>);
 
 impl Serialize for SearchJson {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Search", 1)?;
-        object.serialize_field("traces", &ArrayJson(&self.0, SummaryJson))?;
-        object.end()
+        SearchView { traces: ArrayJson(&self.0, SummaryJson::new) }.serialize(serializer)
     }
 }
 
-/// A trace in `/api/v1/search` and in a trace's answer.
-struct SummaryJson<'a>(&'a TraceSummary);
+/// What [`SearchJson`] writes.
+#[derive(Serialize)]
+struct SearchView<'a> {
+    traces: ArrayJson<'a, TraceSummary, SummaryJson<'a>>,
+}
 
-impl Serialize for SummaryJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let summary = self.0;
-        let mut object = serializer.serialize_struct("Summary", 9)?;
-        object.serialize_field("durationNanos", &AsString(summary.duration_nanos))?;
-        object.serialize_field("errorCount", &summary.error_count)?;
-        object.serialize_field("rootFound", &summary.root_found)?;
-        object.serialize_field("rootOperation", &summary.root_operation)?;
-        object.serialize_field("rootService", &summary.root_service)?;
-        object.serialize_field("services", &ArrayJson(&summary.services, ServiceCountJson))?;
-        object.serialize_field("spanCount", &summary.span_count)?;
-        object.serialize_field("startTimeUnixNano", &AsString(summary.start_unix_nano))?;
-        object.serialize_field("traceId", &AsString(summary.trace_id))?;
-        object.end()
+/// A trace in `/api/v1/search` and in a trace's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SummaryJson<'a> {
+    duration_nanos: AsString<u64>,
+    error_count: u64,
+    root_found: bool,
+    root_operation: &'a str,
+    root_service: &'a str,
+    services: ArrayJson<'a, (String, u64), ServiceCountJson<'a>>,
+    span_count: u64,
+    start_time_unix_nano: AsString<u64>,
+    trace_id: AsString<TraceId>,
+}
+
+impl<'a> SummaryJson<'a> {
+    fn new(summary: &'a TraceSummary) -> SummaryJson<'a> {
+        SummaryJson {
+            duration_nanos: AsString(summary.duration_nanos),
+            error_count: summary.error_count,
+            root_found: summary.root_found,
+            root_operation: &summary.root_operation,
+            root_service: &summary.root_service,
+            services: ArrayJson(&summary.services, ServiceCountJson::new),
+            span_count: summary.span_count,
+            start_time_unix_nano: AsString(summary.start_unix_nano),
+            trace_id: AsString(summary.trace_id),
+        }
     }
 }
 
 /// `{"name": …, "spanCount": …}`: a service of a trace and how many of its spans it made.
-struct ServiceCountJson<'a>(&'a (String, u64));
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceCountJson<'a> {
+    name: &'a str,
+    span_count: u64,
+}
 
-impl Serialize for ServiceCountJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (name, span_count) = self.0;
-        let mut object = serializer.serialize_struct("ServiceCount", 2)?;
-        object.serialize_field("name", name)?;
-        object.serialize_field("spanCount", span_count)?;
-        object.end()
+impl<'a> ServiceCountJson<'a> {
+    fn new((name, span_count): &'a (String, u64)) -> ServiceCountJson<'a> {
+        ServiceCountJson { name, span_count: *span_count }
     }
 }
 
@@ -253,20 +311,26 @@ struct AttributesJson<'a>(&'a [KeyValue]);
 
 impl Serialize for AttributesJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(AttributeJson))
+        serializer.collect_seq(self.0.iter().map(AttributeJson::new))
     }
 }
 
-struct AttributeJson<'a>(&'a KeyValue);
+#[derive(Serialize)]
+struct AttributeJson<'a> {
+    key: &'a str,
+    /// `string`, `bool`, `int`, `double`, or one of them with `[]`.
+    #[serde(rename = "type")]
+    value_type: &'static str,
+    value: ValueJson<'a>,
+}
 
-impl Serialize for AttributeJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let attribute = self.0;
-        let mut object = serializer.serialize_struct("Attribute", 3)?;
-        object.serialize_field("key", attribute.key.as_str())?;
-        object.serialize_field("type", value_type(&attribute.value))?;
-        object.serialize_field("value", &ValueJson(&attribute.value))?;
-        object.end()
+impl<'a> AttributeJson<'a> {
+    fn new(attribute: &'a KeyValue) -> AttributeJson<'a> {
+        AttributeJson {
+            key: attribute.key.as_str(),
+            value_type: value_type(&attribute.value),
+            value: ValueJson(&attribute.value),
+        }
     }
 }
 
@@ -334,7 +398,7 @@ impl<T: Display> Serialize for AsString<T> {
     }
 }
 
-/// An array of `items`, each written as `write(item)`.
+/// An array of `items`, each written as the view `view(item)` makes.
 struct ArrayJson<'a, T, W>(&'a [T], fn(&'a T) -> W);
 
 impl<'a, T, W: Serialize> Serialize for ArrayJson<'a, T, W> {

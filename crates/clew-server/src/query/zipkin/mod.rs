@@ -12,9 +12,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::routing::get;
 use clew_store::{Dependency, SearchQuery, TimeRange, TraceData};
-use serde_json::{Value as Json, json};
+use serde::Serialize;
 
-use super::{ApiError, Query, json_bytes_response, json_response, now_unix_nano, pairs, parse_trace_id};
+use super::{
+    ApiError, Query, json_bytes_response, json_response, json_view_response, now_unix_nano, pairs, parse_trace_id,
+};
 
 pub(crate) use trace::{trace_bytes, traces_bytes};
 
@@ -40,8 +42,7 @@ fn number(params: &[(String, String)], name: &str) -> Result<Option<u64>, ApiErr
 }
 
 async fn services(State(query): State<Query>) -> Response {
-    let result = async { Ok(Json::from(query.run("zipkin", |store| store.services()).await?)) };
-    json_response(result.await)
+    json_response(query.run("zipkin", |store| store.services()).await)
 }
 
 async fn spans(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response {
@@ -53,7 +54,7 @@ async fn spans(State(query): State<Query>, RawQuery(raw): RawQuery) -> Response 
         let operations = query.run("zipkin", move |store| store.operations(&service)).await?;
         let mut names: Vec<String> = operations.into_iter().map(|operation| operation.name).collect();
         names.dedup();
-        Ok(Json::from(names))
+        Ok(names)
     };
     json_response(result.await)
 }
@@ -128,24 +129,29 @@ async fn dependencies(State(query): State<Query>, RawQuery(raw): RawQuery) -> Re
         let lookback = number(&params, "lookback")?.unwrap_or(86_400_000).saturating_mul(1_000_000);
         let start = end.saturating_sub(lookback);
         let dependencies = query.run("zipkin", move |store| store.dependencies(TimeRange::through(start, end))).await?;
-        Ok(dependencies_json(&dependencies))
+        Ok(dependencies)
     };
-    json_response(result.await)
+    json_view_response(result.await, |found| serde_json::to_vec(&dependency_links(found)))
 }
 
-/// Dependency links as Zipkin's `/api/v2/dependencies` gives them.
-pub(crate) fn dependencies_json(dependencies: &[Dependency]) -> Json {
-    Json::Array(
-        dependencies
-            .iter()
-            .map(|dependency| {
-                json!({
-                    "parent": dependency.parent,
-                    "child": dependency.child,
-                    "callCount": dependency.call_count,
-                    "errorCount": dependency.error_count,
-                })
-            })
-            .collect(),
-    )
+/// A dependency link as Zipkin's `/api/v2/dependencies` gives it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DependencyLinkJson<'a> {
+    call_count: u64,
+    child: &'a str,
+    error_count: u64,
+    parent: &'a str,
+}
+
+fn dependency_links(dependencies: &[Dependency]) -> Vec<DependencyLinkJson<'_>> {
+    dependencies
+        .iter()
+        .map(|dependency| DependencyLinkJson {
+            call_count: dependency.call_count,
+            child: &dependency.child,
+            error_count: dependency.error_count,
+            parent: &dependency.parent,
+        })
+        .collect()
 }

@@ -1,15 +1,18 @@
 //! The JSON of whole traces in Zipkin's v2 read API (`/api/v2/trace/{trace_id}` and the
 //! `/api/v2/traces` search), written straight from what the store returned.
 //!
-//! Each type here borrows a part of a [`TraceData`] and implements [`Serialize`], so
-//! `serde_json::to_writer` turns traces into their bytes without building a
-//! `serde_json::Value` tree first: for a trace of 100,000 spans the tree's allocations,
-//! frees and map inserts cost more than the writing itself.
+//! Each object of these answers is a view that borrows a part of a [`TraceData`] and derives
+//! [`Serialize`]; each array of traces or spans is an adapter that makes the view of one
+//! stored item at a time, as it is written. So `serde_json::to_writer` turns traces into
+//! their bytes without building a `serde_json::Value` tree or a copy of their spans first:
+//! for a trace of 100,000 spans the tree's allocations, frees and map inserts cost more than
+//! the writing itself.
 //!
 //! The fields of every object are written in alphabetical order, the order in which this API
 //! has always written them (its answers used to be `serde_json::Value`s, whose maps are
-//! sorted), so the answers are the same bytes as before. The mapping itself is the table of
-//! the parent module.
+//! sorted): the fields of each view are declared in that order, and `tags` is a sorted map,
+//! so the answers are the same bytes as before. The mapping itself is the table of the
+//! parent module.
 
 #[cfg(test)]
 mod tests;
@@ -21,7 +24,8 @@ use std::fmt::Display;
 use clew::{Event, SpanId, SpanKind, Status, TraceId, Value};
 use clew_store::TraceRecord;
 use clew_store::{StoredSpan, TraceData};
-use serde::ser::{Serialize, SerializeSeq, SerializeStruct, Serializer};
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 
 /// About how many bytes of JSON a span takes when it has a few tags: enough to reserve the
 /// answer's buffer once for most traces.
@@ -89,7 +93,7 @@ impl Serialize for TraceJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut items = serializer.serialize_seq(Some(self.trace.spans.len()))?;
         for (index, stored) in self.trace.spans.iter().enumerate() {
-            items.serialize_element(&SpanJson { trace: self, index, stored })?;
+            items.serialize_element(&SpanJson::new(self, index, stored))?;
         }
         items.end()
     }
@@ -99,15 +103,33 @@ impl Serialize for TraceJson<'_> {
 /// the `remoteEndpoint`; the other attributes, the status and the scope are `tags` (a later
 /// one of the same key wins); the events, log lines and, on the root, the trace-level events
 /// are `annotations`, by time then text.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct SpanJson<'a> {
-    trace: &'a TraceJson<'a>,
-    index: usize,
-    stored: &'a StoredSpan,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    annotations: Vec<AnnotationJson<'a>>,
+    /// µs, at least 1; absent when the span took no time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration: Option<u64>,
+    id: AsString<SpanId>,
+    /// Absent for an internal span.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    local_endpoint: LocalEndpointJson<'a>,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_id: Option<AsString<SpanId>>,
+    #[serde(skip_serializing_if = "RemoteJson::is_empty")]
+    remote_endpoint: RemoteJson<'a>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: BTreeMap<&'a str, TagJson<'a>>,
+    /// µs.
+    timestamp: u64,
+    trace_id: TraceIdJson,
 }
 
-impl Serialize for SpanJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let stored = self.stored;
+impl<'a> SpanJson<'a> {
+    fn new(trace: &'a TraceJson<'a>, index: usize, stored: &'a StoredSpan) -> SpanJson<'a> {
         let span = &stored.span;
         let mut remote = RemoteJson::default();
         let mut tags: BTreeMap<&str, TagJson<'_>> = BTreeMap::new();
@@ -145,57 +167,41 @@ impl Serialize for SpanJson<'_> {
         if !stored.origin.scope.is_empty() {
             tags.insert("otel.scope.name", TagJson::Text(stored.origin.scope.as_ref()));
         }
-        let annotations = self.annotations();
-
-        let mut object = serializer.serialize_struct("Span", 11)?;
-        if !annotations.is_empty() {
-            object.serialize_field("annotations", &AnnotationsJson(&annotations))?;
-        }
         let duration = span.duration_nanos();
-        if duration > 0 {
-            object.serialize_field("duration", &micros(duration).max(1))?;
+        SpanJson {
+            annotations: annotations(trace, index, stored),
+            duration: (duration > 0).then(|| micros(duration).max(1)),
+            id: AsString(span.span_id),
+            kind: kind(span.kind),
+            local_endpoint: LocalEndpointJson { service_name: stored.service() },
+            name: span.name.as_ref(),
+            parent_id: span.parent_span_id.map(AsString),
+            remote_endpoint: remote,
+            tags,
+            timestamp: micros(span.start_time_unix_nano),
+            trace_id: TraceIdJson(span.trace_id),
         }
-        object.serialize_field("id", &AsString(span.span_id))?;
-        if let Some(kind) = kind(span.kind) {
-            object.serialize_field("kind", kind)?;
-        }
-        object.serialize_field("localEndpoint", &LocalEndpointJson(stored.service()))?;
-        object.serialize_field("name", span.name.as_ref())?;
-        if let Some(parent) = span.parent_span_id {
-            object.serialize_field("parentId", &AsString(parent))?;
-        }
-        if !remote.is_empty() {
-            object.serialize_field("remoteEndpoint", &remote)?;
-        }
-        if !tags.is_empty() {
-            object.serialize_field("tags", &tags)?;
-        }
-        object.serialize_field("timestamp", &micros(span.start_time_unix_nano))?;
-        object.serialize_field("traceId", &TraceIdJson(span.trace_id))?;
-        object.end()
     }
 }
 
-impl<'a> SpanJson<'a> {
-    /// `(µs, text)` of the span's events and log lines and, on the root, of the trace-level
-    /// events, sorted.
-    fn annotations(&self) -> Vec<(u64, &'a str)> {
-        let span = &self.stored.span;
-        let span_logs = self.trace.span_logs.get(&span.span_id).map_or(&[][..], Vec::as_slice);
-        let mut annotations: Vec<(u64, &'a str)> = span
-            .events
-            .iter()
-            .chain(span_logs.iter().copied())
-            .map(|event| (micros(event.time_unix_nano), event.name.as_ref()))
-            .collect();
-        if Some(self.index) == self.trace.root {
-            for (_, event) in self.trace.trace.trace_events() {
-                annotations.push((micros(event.time_unix_nano), event.name.as_ref()));
-            }
+/// The span's events and log lines and, on the root, the trace-level events, sorted by
+/// time then text.
+fn annotations<'a>(trace: &'a TraceJson<'a>, index: usize, stored: &'a StoredSpan) -> Vec<AnnotationJson<'a>> {
+    let span = &stored.span;
+    let span_logs = trace.span_logs.get(&span.span_id).map_or(&[][..], Vec::as_slice);
+    let mut annotations: Vec<AnnotationJson<'a>> = span
+        .events
+        .iter()
+        .chain(span_logs.iter().copied())
+        .map(|event| AnnotationJson { timestamp: micros(event.time_unix_nano), value: event.name.as_ref() })
+        .collect();
+    if Some(index) == trace.root {
+        for (_, event) in trace.trace.trace_events() {
+            annotations.push(AnnotationJson { timestamp: micros(event.time_unix_nano), value: event.name.as_ref() });
         }
-        annotations.sort_unstable();
-        annotations
     }
+    annotations.sort_unstable();
+    annotations
 }
 
 /// Zipkin's kind: absent for an internal span.
@@ -209,71 +215,37 @@ fn kind(kind: SpanKind) -> Option<&'static str> {
     }
 }
 
-struct AnnotationsJson<'a>(&'a [(u64, &'a str)]);
-
-impl Serialize for AnnotationsJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|(timestamp, value)| AnnotationJson { timestamp: *timestamp, value }))
-    }
-}
-
-/// `{"timestamp": µs, "value": text}`.
+/// `{"timestamp": µs, "value": text}`, ordered by time then text.
+#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
 struct AnnotationJson<'a> {
     timestamp: u64,
     value: &'a str,
 }
 
-impl Serialize for AnnotationJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Annotation", 2)?;
-        object.serialize_field("timestamp", &self.timestamp)?;
-        object.serialize_field("value", self.value)?;
-        object.end()
-    }
-}
-
 /// `{"serviceName": …}`.
-struct LocalEndpointJson<'a>(&'a str);
-
-impl Serialize for LocalEndpointJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Endpoint", 1)?;
-        object.serialize_field("serviceName", self.0)?;
-        object.end()
-    }
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LocalEndpointJson<'a> {
+    service_name: &'a str,
 }
 
 /// The fields of `remoteEndpoint` that the span's attributes give, each the last given.
-#[derive(Default)]
+#[derive(Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct RemoteJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
     ipv4: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     ipv6: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     port: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     service_name: Option<Cow<'a, str>>,
 }
 
 impl RemoteJson<'_> {
     fn is_empty(&self) -> bool {
         self.ipv4.is_none() && self.ipv6.is_none() && self.port.is_none() && self.service_name.is_none()
-    }
-}
-
-impl Serialize for RemoteJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Endpoint", 4)?;
-        if let Some(ipv4) = &self.ipv4 {
-            object.serialize_field("ipv4", ipv4.as_ref())?;
-        }
-        if let Some(ipv6) = &self.ipv6 {
-            object.serialize_field("ipv6", ipv6.as_ref())?;
-        }
-        if let Some(port) = &self.port {
-            object.serialize_field("port", port)?;
-        }
-        if let Some(service_name) = &self.service_name {
-            object.serialize_field("serviceName", service_name.as_ref())?;
-        }
-        object.end()
     }
 }
 

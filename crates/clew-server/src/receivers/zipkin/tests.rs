@@ -83,6 +83,36 @@ fn invalid_spans_are_counted_and_the_rest_kept() {
 }
 
 #[test]
+fn fields_of_unexpected_types_read_as_absent_and_tags_keep_their_json_text() {
+    let body = r#"[{
+        "traceId": "0000000000000001", "id": "0000000000000002", "parentId": null,
+        "name": 7, "kind": ["SERVER"], "timestamp": "soon", "duration": -5, "shared": true,
+        "localEndpoint": { "serviceName": "shop", "ipv4": "", "ipv6": "::1", "port": 70000 },
+        "remoteEndpoint": "db",
+        "annotations": [{ "timestamp": 10, "value": "kept" }, { "timestamp": 1.5, "value": "float" }, "text", 3],
+        "tags": { "count": 3, "ratio": 0.25, "flag": false, "nothing": null, "list": [1, "a"], "map": {"b": 1} }
+    }]"#;
+    let (batch, rejected) = decode_json(body.as_bytes()).unwrap();
+    assert!(rejected.is_empty(), "{rejected:?}");
+    let (origin, span) = only_span(&batch);
+    assert_eq!(origin.service(), "shop");
+    assert_eq!(span.parent_span_id, None, "a null parentId is a root");
+    assert_eq!((span.name.as_ref(), span.kind), ("unknown", SpanKind::Internal));
+    assert_eq!((span.start_time_unix_nano, span.end_time_unix_nano), (0, 0));
+    let names: Vec<&str> = span.events.iter().map(|event| event.name.as_ref()).collect();
+    assert_eq!(names, ["kept"]);
+    let attribute = |key: &str| span.attribute(key).cloned();
+    assert_eq!(attribute("count"), Some(Value::from("3")));
+    assert_eq!(attribute("ratio"), Some(Value::from("0.25")));
+    assert_eq!(attribute("flag"), Some(Value::from("false")));
+    assert_eq!(attribute("nothing"), Some(Value::from("null")));
+    assert_eq!(attribute("list"), Some(Value::from(r#"[1,"a"]"#)));
+    assert_eq!(attribute("map"), Some(Value::from(r#"{"b":1}"#)));
+    assert_eq!(attribute("peer.service"), None, "a remote endpoint that is not an object says nothing");
+    assert_eq!(attribute("network.peer.port"), None, "70000 is no port");
+}
+
+#[test]
 fn bodies_that_are_not_arrays_of_spans_are_errors() {
     for body in [&b"{}"[..], b"", b"[", b"\xff\xfe", b"\"spans\""] {
         assert!(decode_json(body).is_err(), "{body:?}");
@@ -160,4 +190,21 @@ fn a_decoded_trace_reads_back_with_its_ids_times_and_tags() {
     let (again, _) = decode_json(json.to_string().as_bytes()).unwrap();
     assert_eq!(only_span(&again).1.span_id, span.span_id);
     assert_eq!(only_span(&again).1.status, span.status);
+}
+
+proptest::proptest! {
+    #[test]
+    fn no_body_makes_decoding_panic(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+        let _ = decode_json(&body);
+        let _ = decode_proto(&body);
+    }
+
+    #[test]
+    fn no_span_object_makes_decoding_panic(
+        key in "(traceId|id|parentId|name|kind|timestamp|duration|localEndpoint|remoteEndpoint|annotations|tags)",
+        value in r#"(null|true|-1|1\.5|18446744073709551616|"[0-9a-f]{0,40}"|\[\]|\{\}|\[\{"timestamp":1\}\]|\{"port":-1\})"#,
+    ) {
+        let body = format!(r#"[{{"traceId":"0000000000000001","id":"0000000000000002","{key}":{value}}}]"#);
+        let _ = decode_json(body.as_bytes());
+    }
 }

@@ -1,153 +1,21 @@
-//! The writers against the `serde_json::Value` builders they replaced, kept here as the
-//! reference: the same bytes for a trace with every kind of field, and for any attribute
-//! value.
+//! The answers of `/api/v1` for sample traces, pinned as snapshots (`snapshots/`), and what
+//! they must do besides: be their JSON written compactly, fields in alphabetical order, and
+//! put each log line on its span and a null summary on a trace without spans.
 //!
 //! The sample trace and the attribute values here are also the samples of the Jaeger and
-//! Zipkin writers' tests (`formats/*/trace/tests.rs`).
+//! Zipkin writers' tests (`query/*/trace/tests.rs`), and so is [`read_answer`].
 
 use std::sync::Arc;
 
 use clew::{
     Event, KeyValue, Level, Link, Resource, SpanContext, SpanData, SpanId, SpanKind, Status, TraceEvent, TraceFlags,
-    TraceId, Value,
+    TraceId,
 };
 use clew_store::TraceRecord;
-use clew_store::{Origin, StoredRecord, StoredSpan, TraceData, TraceSummary};
-use proptest::prelude::*;
-use serde_json::{Value as Json, json};
+use clew_store::{Origin, StoredRecord, StoredSpan, TraceData};
+use serde_json::Value as Json;
 
-use super::{AttributesJson, SummaryJson, trace_json_bytes};
-
-/// The `serde_json::Value` builders `/api/v1` answered with before, unchanged.
-mod value_tree {
-    use super::*;
-
-    pub(super) fn value_json(value: &Value) -> (&'static str, Json) {
-        const SAFE: i64 = 1 << 53;
-        let int =
-            |number: i64| if (-SAFE..=SAFE).contains(&number) { json!(number) } else { json!(number.to_string()) };
-        let double = |number: f64| if number.is_finite() { json!(number) } else { json!(number.to_string()) };
-        match value {
-            Value::String(text) => ("string", json!(text.as_ref())),
-            Value::Bool(flag) => ("bool", json!(flag)),
-            Value::I64(number) => ("int", int(*number)),
-            Value::F64(number) => ("double", double(*number)),
-            Value::StringArray(items) => {
-                ("string[]", json!(items.iter().map(|item| item.as_ref()).collect::<Vec<_>>()))
-            }
-            Value::BoolArray(items) => ("bool[]", json!(items)),
-            Value::I64Array(items) => ("int[]", Json::Array(items.iter().map(|item| int(*item)).collect())),
-            Value::F64Array(items) => ("double[]", Json::Array(items.iter().map(|item| double(*item)).collect())),
-        }
-    }
-
-    pub(super) fn attributes_json(attributes: &[KeyValue]) -> Json {
-        Json::Array(
-            attributes
-                .iter()
-                .map(|attribute| {
-                    let (kind, value) = value_json(&attribute.value);
-                    json!({ "key": attribute.key.as_ref(), "type": kind, "value": value })
-                })
-                .collect(),
-        )
-    }
-
-    fn event_json(event: &Event) -> Json {
-        json!({
-            "name": event.name.as_ref(),
-            "timeUnixNano": event.time_unix_nano.to_string(),
-            "level": event.level.map(|level| level.as_str()),
-            "attributes": attributes_json(&event.attributes),
-            "droppedAttributesCount": event.dropped_attributes_count,
-        })
-    }
-
-    fn link_json(link: &Link) -> Json {
-        json!({
-            "traceId": link.context.trace_id().to_string(),
-            "spanId": link.context.span_id().to_string(),
-            "traceState": link.context.trace_state().map(|state| state.to_string()),
-            "remote": link.context.is_remote(),
-            "attributes": attributes_json(&link.attributes),
-            "droppedAttributesCount": link.dropped_attributes_count,
-        })
-    }
-
-    fn status_json(status: &Status) -> Json {
-        match status {
-            Status::Unset => json!({ "code": "unset" }),
-            Status::Ok => json!({ "code": "ok" }),
-            Status::Error { message } => json!({ "code": "error", "message": message.as_ref() }),
-        }
-    }
-
-    fn span_json(stored: &StoredSpan, trace: &TraceData) -> Json {
-        let span = &stored.span;
-        json!({
-            "traceId": span.trace_id.to_string(),
-            "spanId": span.span_id.to_string(),
-            "parentSpanId": span.parent_span_id.map(|id| id.to_string()),
-            "parentIsRemote": span.parent_is_remote,
-            "traceFlags": span.trace_flags.to_u8(),
-            "traceState": span.trace_state.as_deref(),
-            "name": span.name.as_ref(),
-            "kind": span.kind.as_str(),
-            "label": span.label.as_deref(),
-            "service": stored.service(),
-            "scope": stored.origin.scope.as_ref(),
-            "resource": attributes_json(stored.origin.resource.attributes()),
-            "startTimeUnixNano": span.start_time_unix_nano.to_string(),
-            "endTimeUnixNano": span.end_time_unix_nano.to_string(),
-            "durationNanos": span.duration_nanos().to_string(),
-            "attributes": attributes_json(&span.attributes),
-            "events": span.events.iter().map(event_json).collect::<Vec<_>>(),
-            "logs": trace.span_logs(span.span_id).map(event_json).collect::<Vec<_>>(),
-            "links": span.links.iter().map(link_json).collect::<Vec<_>>(),
-            "status": status_json(&span.status),
-            "droppedAttributesCount": span.dropped_attributes_count,
-            "droppedEventsCount": span.dropped_events_count,
-            "droppedLinksCount": span.dropped_links_count,
-        })
-    }
-
-    pub(super) fn trace_json(trace: &TraceData) -> Json {
-        let events: Vec<Json> = trace
-            .records
-            .iter()
-            .filter_map(|stored| match &stored.record {
-                TraceRecord::TraceEvent(event) => Some(json!({
-                    "name": event.name.as_ref(),
-                    "timeUnixNano": event.time_unix_nano.to_string(),
-                    "level": event.level.as_str(),
-                    "service": stored.origin.service(),
-                    "attributes": attributes_json(&event.attributes),
-                })),
-                TraceRecord::SpanLog { .. } => None,
-            })
-            .collect();
-        json!({
-            "traceId": trace.trace_id.to_string(),
-            "summary": trace.summary().as_ref().map(summary_json),
-            "spans": trace.spans.iter().map(|stored| span_json(stored, trace)).collect::<Vec<_>>(),
-            "events": events,
-        })
-    }
-
-    pub(super) fn summary_json(summary: &TraceSummary) -> Json {
-        json!({
-            "traceId": summary.trace_id.to_string(),
-            "rootService": summary.root_service,
-            "rootOperation": summary.root_operation,
-            "rootFound": summary.root_found,
-            "startTimeUnixNano": summary.start_unix_nano.to_string(),
-            "durationNanos": summary.duration_nanos.to_string(),
-            "spanCount": summary.span_count,
-            "errorCount": summary.error_count,
-            "services": summary.services.iter().map(|(name, count)| json!({ "name": name, "spanCount": count })).collect::<Vec<_>>(),
-        })
-    }
-}
+use super::{SearchJson, trace_json_bytes};
 
 pub(crate) const TRACE: TraceId = TraceId::from_u128(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736);
 
@@ -328,74 +196,57 @@ pub(crate) fn trace_with_every_kind_of_field() -> TraceData {
     }
 }
 
-/// The bytes the writers give, checked to read back as the reference's value too (the
-/// first check, and the one that matters to clients: equal JSON whatever the key order).
-fn assert_written_as_the_value_tree(written: &[u8], reference: &Json) {
-    let read_back: Json = serde_json::from_slice(written).unwrap();
-    assert_eq!(&read_back, reference);
+/// An answer's JSON, checked to be its bytes exactly: written compactly again, it gives the
+/// same bytes, so its fields come in alphabetical order (the order of `serde_json`'s maps)
+/// and none is written twice.
+pub(crate) fn read_answer(bytes: &[u8]) -> Json {
+    let answer: Json = serde_json::from_slice(bytes).unwrap();
     assert_eq!(
-        String::from_utf8_lossy(written),
-        serde_json::to_string(reference).unwrap(),
-        "fields come in the reference's (alphabetical) order"
+        String::from_utf8_lossy(bytes),
+        serde_json::to_string(&answer).unwrap(),
+        "the bytes are their JSON written compactly, fields in alphabetical order"
     );
+    answer
+}
+
+/// An answer's JSON as its snapshot keeps it.
+pub(crate) fn pretty(answer: &Json) -> String {
+    serde_json::to_string_pretty(answer).unwrap()
 }
 
 #[test]
-fn a_trace_with_every_kind_of_field_is_written_as_the_value_tree_wrote_it() {
+fn a_trace_with_every_kind_of_field_is_answered_as_its_snapshot() {
     let trace = trace_with_every_kind_of_field();
-    let reference = value_tree::trace_json(&trace);
-    // The reference has what the sample means it to have.
-    assert_eq!(reference["spans"].as_array().unwrap().len(), 4);
-    assert_eq!(reference["events"].as_array().unwrap().len(), 2);
-    assert_eq!(reference["spans"][1]["logs"].as_array().unwrap().len(), 2);
-    assert_eq!(reference["spans"][0]["logs"].as_array().unwrap().len(), 1);
-    assert_eq!(reference["spans"][3]["durationNanos"], "0");
-    assert_eq!(reference["summary"]["services"].as_array().unwrap().len(), 2);
-
-    assert_written_as_the_value_tree(&trace_json_bytes(&trace).unwrap(), &reference);
+    let answer = read_answer(&trace_json_bytes(&trace).unwrap());
+    insta::assert_snapshot!("a_trace_with_every_kind_of_field", pretty(&answer));
+    assert_eq!(answer["spans"].as_array().unwrap().len(), 4);
+    assert_eq!(answer["events"].as_array().unwrap().len(), 2, "the trace-level events, not the log lines");
+    assert_eq!(answer["spans"][1]["logs"].as_array().unwrap().len(), 2, "each log line on its span, by time");
+    assert_eq!(answer["spans"][1]["logs"][0]["name"], "retrying");
+    assert_eq!(answer["spans"][0]["logs"].as_array().unwrap().len(), 1);
+    assert_eq!(answer["spans"][3]["durationNanos"], "0", "an end before the start is no time");
+    assert_eq!(answer["summary"]["services"].as_array().unwrap().len(), 2);
 }
 
 #[test]
 fn a_trace_without_spans_has_a_null_summary() {
     let mut trace = trace_with_every_kind_of_field();
     trace.spans.clear();
-    let reference = value_tree::trace_json(&trace);
-    assert_eq!(reference["summary"], Json::Null);
-    assert_written_as_the_value_tree(&trace_json_bytes(&trace).unwrap(), &reference);
+    let answer = read_answer(&trace_json_bytes(&trace).unwrap());
+    insta::assert_snapshot!("a_trace_without_spans", pretty(&answer));
+    assert_eq!(answer["summary"], Json::Null);
+    assert_eq!(answer["events"].as_array().unwrap().len(), 2);
 
     let empty = TraceData { trace_id: TRACE, spans: Vec::new(), records: Vec::new() };
-    assert_written_as_the_value_tree(&trace_json_bytes(&empty).unwrap(), &value_tree::trace_json(&empty));
+    let answer = read_answer(&trace_json_bytes(&empty).unwrap());
+    insta::assert_snapshot!("an_empty_trace", pretty(&answer));
+    assert_eq!(answer["summary"], Json::Null);
 }
 
 #[test]
-fn a_search_summary_is_written_as_the_value_tree_wrote_it() {
+fn a_search_is_answered_as_its_snapshot() {
     let summary = trace_with_every_kind_of_field().summary().unwrap();
-    let written = serde_json::to_vec(&SummaryJson(&summary)).unwrap();
-    assert_written_as_the_value_tree(&written, &value_tree::summary_json(&summary));
-}
-
-pub(crate) fn any_value() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        any::<String>().prop_map(Value::from),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        (-(1_i64 << 53) - 2..=-(1_i64 << 53) + 2).prop_map(Value::from),
-        ((1_i64 << 53) - 2..=(1_i64 << 53) + 2).prop_map(Value::from),
-        any::<f64>().prop_map(Value::from),
-        prop::collection::vec(any::<String>(), 0..4).prop_map(Value::from),
-        prop::collection::vec(any::<bool>(), 0..4).prop_map(Value::from),
-        prop::collection::vec(any::<i64>(), 0..4).prop_map(Value::from),
-        prop::collection::vec(any::<f64>(), 0..4).prop_map(Value::from),
-    ]
-}
-
-proptest! {
-    #[test]
-    fn any_attribute_is_written_as_the_value_tree_wrote_it(
-        attributes in prop::collection::vec((any::<String>(), any_value()), 0..8),
-    ) {
-        let attributes: Vec<KeyValue> = attributes.into_iter().map(|(key, value)| KeyValue::new(key, value)).collect();
-        let written = serde_json::to_string(&AttributesJson(&attributes)).unwrap();
-        prop_assert_eq!(written, serde_json::to_string(&value_tree::attributes_json(&attributes)).unwrap());
-    }
+    let answer = read_answer(&serde_json::to_vec(&SearchJson(vec![summary])).unwrap());
+    insta::assert_snapshot!("a_search", pretty(&answer));
+    assert_eq!(read_answer(&serde_json::to_vec(&SearchJson(Vec::new())).unwrap()), serde_json::json!({ "traces": [] }));
 }

@@ -1,0 +1,94 @@
+//! `clew serve`: opens the embedded store, hands it to the server, and runs until SIGINT or
+//! SIGTERM, when the server stops accepting, finishes what is in flight and closes the
+//! store. Its settings are in [`settings`].
+
+pub(crate) mod settings;
+mod values;
+
+use std::sync::Arc;
+
+use clew_store_embedded::EmbeddedStore;
+
+use crate::{client, demo, log};
+use settings::{Resolved, ServeSettings};
+
+/// Reads the settings and serves until told to stop.
+pub(crate) fn run(settings: ServeSettings) -> Result<(), String> {
+    let resolved = settings.load(|path| std::fs::read_to_string(path))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("clew-serve")
+        .build()
+        .map_err(|error| format!("cannot start the runtime: {error}"))?;
+    runtime.block_on(serve(resolved))
+}
+
+async fn serve(resolved: Resolved) -> Result<(), String> {
+    let Resolved { server: config, store: store_config, demo } = resolved;
+    let data_dir = store_config.data_dir.clone();
+    let (store, report) = tokio::task::spawn_blocking(move || EmbeddedStore::open(store_config))
+        .await
+        .map_err(|error| format!("opening the store was cancelled: {error}"))?
+        .map_err(|error| format!("store: {error}"))?;
+    let mut server = clew_server::start(config, Arc::new(store)).await.map_err(|error| error.to_string())?;
+    log(&format!(
+        "clew serve: data in {} ({} blocks, {} spans replayed from the log)",
+        data_dir.display(),
+        report.blocks,
+        report.replayed_spans
+    ));
+    for damage in &report.damage {
+        log(&format!(
+            "clew serve: cut {} damaged bytes at offset {} of {} ({})",
+            damage.discarded_bytes,
+            damage.offset,
+            damage.path.display(),
+            damage.reason
+        ));
+    }
+    for (path, reason) in &report.unreadable_blocks {
+        log(&format!("clew serve: skipped unreadable block {}: {reason}", path.display()));
+    }
+    log(&format!(
+        "clew serve: query API and UI on http://{}, OTLP/gRPC on {}, OTLP/HTTP on http://{}, Zipkin on http://{}",
+        server.http_addr, server.otlp_grpc_addr, server.otlp_http_addr, server.zipkin_addr
+    ));
+    if demo {
+        let endpoint = format!("http://{}", client::loopback(server.otlp_http_addr));
+        tokio::task::spawn_blocking(move || {
+            if let Err(error) = demo::send(&endpoint, demo::DEFAULT_TRACES) {
+                log(&format!("clew serve: the demo workload failed: {error}"));
+            }
+        });
+    }
+    let failure = tokio::select! {
+        () = shutdown_signal() => None,
+        error = server.wait_for_failure() => Some(error),
+    };
+    log("clew serve: shutting down, writing the head to a block");
+    server.shutdown().await.map_err(|error| error.to_string())?;
+    match failure {
+        Some(error) => Err(error.to_string()),
+        None => Ok(()),
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
