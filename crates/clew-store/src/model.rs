@@ -5,6 +5,7 @@
 //! events and span logs) as [`StoredRecord`]s. Queries answer with whole traces
 //! ([`TraceData`]), trace summaries ([`TraceSummary`]), names and [`Dependency`] edges.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use clew::{Event, Resource, SpanData, SpanId, SpanKind, Str, TraceEvent, TraceId, Value};
@@ -154,6 +155,26 @@ impl TraceData {
             TraceRecord::TraceEvent(event) => Some((&stored.origin, event)),
             TraceRecord::SpanLog { .. } => None,
         })
+    }
+
+    /// The log lines of each span, by time, gathered in one pass over the records.
+    pub fn span_logs_by_span(&self) -> HashMap<SpanId, Vec<&Event>> {
+        let mut span_logs: HashMap<SpanId, Vec<&Event>> = HashMap::new();
+        for stored in &self.records {
+            if let TraceRecord::SpanLog { span_id, event, .. } = &stored.record {
+                span_logs.entry(*span_id).or_default().push(event);
+            }
+        }
+        span_logs
+    }
+
+    /// The position in [`TraceData::spans`] of the trace's root as the read APIs show it:
+    /// the first span without a parent, else the first span; `None` without spans.
+    pub fn root_position(&self) -> Option<usize> {
+        self.spans
+            .iter()
+            .position(|stored| stored.span.parent_span_id.is_none())
+            .or_else(|| (!self.spans.is_empty()).then_some(0))
     }
 
     /// Puts spans and records in their documented order and drops repeated spans: what an

@@ -116,6 +116,16 @@ impl ApiError {
     }
 }
 
+/// A JSON string of what `Display` writes: decimal times and durations, hex ids. The
+/// writers of every API use it for the values JSON numbers cannot carry exactly.
+pub(crate) struct AsString<T>(pub(crate) T);
+
+impl<T: std::fmt::Display> Serialize for AsString<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
 /// A JSON answer, or the error as `{"error": …, "parameter": …}`.
 pub(crate) fn json_response(result: Result<impl Serialize, ApiError>) -> Response {
     match result {

@@ -20,10 +20,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 
 use clew::{Event, KeyValue, Resource, SpanId, SpanKind, Status, TraceEvent, TraceId, Value};
-use clew_store::TraceRecord;
 use clew_store::{StoredSpan, TraceData};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
+
+use crate::query::AsString;
 
 /// About how many bytes of JSON a span takes when it has a few tags: enough to reserve the
 /// answer's buffer once for most traces.
@@ -99,17 +100,8 @@ impl<'a> TraceIndex<'a> {
             };
             span_processes.push(index);
         }
-        let root = trace
-            .spans
-            .iter()
-            .position(|stored| stored.span.parent_span_id.is_none())
-            .or_else(|| (!trace.spans.is_empty()).then_some(0));
-        let mut span_logs: HashMap<SpanId, Vec<&'a Event>> = HashMap::new();
-        for stored in &trace.records {
-            if let TraceRecord::SpanLog { span_id, event, .. } = &stored.record {
-                span_logs.entry(*span_id).or_default().push(event);
-            }
-        }
+        let root = trace.root_position();
+        let span_logs = trace.span_logs_by_span();
         TraceIndex { trace, processes, span_processes, root, span_logs }
     }
 }
@@ -434,13 +426,4 @@ impl<'a> TagJson<'a> {
 
 fn micros(nanos: u64) -> u64 {
     nanos / 1_000
-}
-
-/// A JSON string of what `Display` writes: hex ids, process ids, the text of arrays.
-struct AsString<T>(T);
-
-impl<T: Display> Serialize for AsString<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
-    }
 }

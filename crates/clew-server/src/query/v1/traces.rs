@@ -20,12 +20,13 @@
 pub(crate) mod tests;
 
 use std::collections::HashMap;
-use std::fmt::Display;
 
 use clew::{Event, KeyValue, Link, SpanId, Status, TraceEvent, TraceId, Value};
 use clew_store::TraceRecord;
 use clew_store::{Origin, StoredRecord, StoredSpan, TraceData, TraceSummary};
 use serde::{Serialize, Serializer};
+
+use crate::query::AsString;
 
 /// About how many bytes of JSON a span takes when it has a few attributes: enough to
 /// reserve the answer's buffer once for most traces.
@@ -37,7 +38,7 @@ const BYTES_PER_SPAN: usize = 640;
 /// none of these types returns an error.
 pub(crate) fn trace_json_bytes(trace: &TraceData) -> serde_json::Result<Vec<u8>> {
     let summary = trace.summary();
-    let span_logs = span_logs(&trace.records);
+    let span_logs = trace.span_logs_by_span();
     let answer = TraceJson {
         events: TraceEventsJson(&trace.records),
         spans: SpansJson { spans: &trace.spans, span_logs: &span_logs },
@@ -47,18 +48,6 @@ pub(crate) fn trace_json_bytes(trace: &TraceData) -> serde_json::Result<Vec<u8>>
     let mut bytes = Vec::with_capacity(1024 + trace.spans.len() * BYTES_PER_SPAN);
     serde_json::to_writer(&mut bytes, &answer)?;
     Ok(bytes)
-}
-
-/// The log lines of each span, by time: gathered once instead of a pass over all the
-/// records for each span.
-fn span_logs(records: &[StoredRecord]) -> HashMap<SpanId, Vec<&Event>> {
-    let mut span_logs: HashMap<SpanId, Vec<&Event>> = HashMap::new();
-    for stored in records {
-        if let TraceRecord::SpanLog { span_id, event, .. } = &stored.record {
-            span_logs.entry(*span_id).or_default().push(event);
-        }
-    }
-    span_logs
 }
 
 /// A whole trace: its trace-level `events`, its `spans`, its `summary` (`null` without
@@ -386,15 +375,6 @@ struct DoubleJson(f64);
 impl Serialize for DoubleJson {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if self.0.is_finite() { serializer.serialize_f64(self.0) } else { serializer.collect_str(&self.0) }
-    }
-}
-
-/// A JSON string of what `Display` writes: decimal times and durations, hex ids.
-struct AsString<T>(T);
-
-impl<T: Display> Serialize for AsString<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
     }
 }
 

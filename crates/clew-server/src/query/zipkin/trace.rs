@@ -19,13 +19,13 @@ mod tests;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Display;
 
 use clew::{Event, SpanId, SpanKind, Status, TraceId, Value};
-use clew_store::TraceRecord;
 use clew_store::{StoredSpan, TraceData};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
+
+use crate::query::AsString;
 
 /// About how many bytes of JSON a span takes when it has a few tags: enough to reserve the
 /// answer's buffer once for most traces.
@@ -74,17 +74,8 @@ struct TraceJson<'a> {
 
 impl<'a> TraceJson<'a> {
     fn new(trace: &'a TraceData) -> TraceJson<'a> {
-        let root = trace
-            .spans
-            .iter()
-            .position(|stored| stored.span.parent_span_id.is_none())
-            .or_else(|| (!trace.spans.is_empty()).then_some(0));
-        let mut span_logs: HashMap<SpanId, Vec<&'a Event>> = HashMap::new();
-        for stored in &trace.records {
-            if let TraceRecord::SpanLog { span_id, event, .. } = &stored.record {
-                span_logs.entry(*span_id).or_default().push(event);
-            }
-        }
+        let root = trace.root_position();
+        let span_logs = trace.span_logs_by_span();
         TraceJson { trace, root, span_logs }
     }
 }
@@ -289,13 +280,4 @@ impl Serialize for TraceIdJson {
 
 fn micros(nanos: u64) -> u64 {
     nanos / 1_000
-}
-
-/// A JSON string of what `Display` writes: hex span ids.
-struct AsString<T>(T);
-
-impl<T: Display> Serialize for AsString<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
-    }
 }
