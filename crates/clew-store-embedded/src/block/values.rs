@@ -61,29 +61,30 @@ pub(super) fn encode(value: &Value, text: &mut String) -> u8 {
             F64
         }
         Value::StringArray(strings) => {
-            write_array(text, strings, |string, text| write_json_string(string, text));
+            let strings: Vec<&str> = strings.iter().map(|string| string.as_ref()).collect();
+            text.push_str(&serde_json::to_string(&strings).unwrap_or_default());
             STRING_ARRAY
         }
         Value::BoolArray(flags) => {
-            write_array(text, flags, |flag, text| text.push_str(bool_text(*flag)));
+            text.push_str(&serde_json::to_string(&flags[..]).unwrap_or_default());
             BOOL_ARRAY
         }
         Value::I64Array(numbers) => {
-            write_array(text, numbers, |number, text| {
-                let _ = write!(text, "{number}");
-            });
+            text.push_str(&serde_json::to_string(&numbers[..]).unwrap_or_default());
             I64_ARRAY
         }
         Value::F64Array(numbers) => {
-            write_array(text, numbers, |number, text| {
-                if number.is_finite() {
-                    write_f64(*number, text);
-                } else {
-                    text.push('"');
-                    write_f64(*number, text);
-                    text.push('"');
-                }
-            });
+            // Each number as an `f64` is written above, so that it parses back to the same
+            // bits; the non-finite ones quoted, keeping the array valid JSON.
+            let items: Vec<String> = numbers
+                .iter()
+                .map(|number| {
+                    let mut item = String::new();
+                    write_f64(*number, &mut item);
+                    if number.is_finite() { item } else { format!("\"{item}\"") }
+                })
+                .collect();
+            let _ = write!(text, "[{}]", items.join(","));
             F64_ARRAY
         }
     }
@@ -142,22 +143,6 @@ fn write_f64(number: f64, text: &mut String) {
     } else {
         let _ = write!(text, "{number:?}");
     }
-}
-
-fn write_array<T>(text: &mut String, items: &[T], mut write_item: impl FnMut(&T, &mut String)) {
-    text.push('[');
-    for (index, item) in items.iter().enumerate() {
-        if index > 0 {
-            text.push(',');
-        }
-        write_item(item, text);
-    }
-    text.push(']');
-}
-
-/// `string` as a JSON string, escaped by serde_json.
-fn write_json_string(string: &str, text: &mut String) {
-    text.push_str(&serde_json::to_string(string).unwrap_or_default());
 }
 
 fn parse_bool(text: &str) -> Result<bool, BlockError> {
