@@ -46,6 +46,9 @@ async fn serve(resolved: Resolved) -> Result<(), String> {
             damage.reason
         ));
     }
+    for reason in &report.undecodable_records {
+        log(&format!("clew serve: skipped a log record that passed its checksum but could not be decoded: {reason}"));
+    }
     for (path, reason) in &report.unreadable_blocks {
         log(&format!("clew serve: skipped unreadable block {}: {reason}", path.display()));
     }
