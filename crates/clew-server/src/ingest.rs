@@ -9,6 +9,7 @@ use clew::{KeyValue, SpanData, Str, TraceId, Value};
 use clew_store::{Store, StoreError, WriteBatch};
 
 use crate::config::Limits;
+use crate::events::LoggedOnce;
 use crate::metrics::Metrics;
 
 /// The marker appended to a string value cut to the length limit.
@@ -45,6 +46,8 @@ pub(crate) struct Ingest {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) limits: Limits,
     pub(crate) metrics: Arc<Metrics>,
+    /// The once-only events already logged.
+    pub(crate) logged: LoggedOnce,
     trace_counts: Mutex<TraceCounts>,
 }
 
@@ -58,7 +61,13 @@ pub(crate) struct Limited {
 
 impl Ingest {
     pub(crate) fn new(store: Arc<dyn Store>, limits: Limits, metrics: Arc<Metrics>) -> Ingest {
-        Ingest { store, limits, metrics, trace_counts: Mutex::new(TraceCounts::default()) }
+        Ingest {
+            store,
+            limits,
+            metrics,
+            logged: LoggedOnce::default(),
+            trace_counts: Mutex::new(TraceCounts::default()),
+        }
     }
 
     /// Applies the limits and writes the batch; returns how many spans were refused for the

@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod duration;
+mod events;
 mod ingest;
 mod metrics;
 mod query;

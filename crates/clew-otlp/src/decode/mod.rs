@@ -54,6 +54,8 @@ pub enum RejectReason {
     InvalidParentSpanId,
     /// The span's name is empty.
     EmptyName,
+    /// A start time or duration is not a whole number (Zipkin's `timestamp` and `duration`).
+    InvalidTime,
 }
 
 impl fmt::Display for RejectReason {
@@ -63,6 +65,7 @@ impl fmt::Display for RejectReason {
             RejectReason::InvalidSpanId => "invalid span id",
             RejectReason::InvalidParentSpanId => "invalid parent span id",
             RejectReason::EmptyName => "empty span name",
+            RejectReason::InvalidTime => "invalid timestamp or duration",
         })
     }
 }

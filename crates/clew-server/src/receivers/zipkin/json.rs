@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::span::{Endpoint, ZipkinSpan, count, hex_bytes, to_batch};
+use super::span::{Endpoint, ZipkinSpan, count, hex_id, to_batch};
 
 /// Spans of a Zipkin v2 JSON body (an array of spans), and counts of the invalid ones.
 pub(crate) fn decode_json(body: &[u8]) -> Result<(WriteBatch, Vec<Rejected>), String> {
@@ -104,8 +104,9 @@ struct JsonSpan {
     parent_id: Option<Lenient<String>>,
     name: Lenient<String>,
     kind: Lenient<String>,
-    timestamp: Lenient<u64>,
-    duration: Lenient<u64>,
+    /// Absent (or `null`) reads as 0; present but not a whole number refuses the span.
+    timestamp: Option<Lenient<u64>>,
+    duration: Option<Lenient<u64>>,
     local_endpoint: Option<Lenient<JsonEndpoint>>,
     remote_endpoint: Option<Lenient<JsonEndpoint>>,
     annotations: Lenient<Vec<Lenient<JsonAnnotation>>>,
@@ -114,7 +115,10 @@ struct JsonSpan {
 
 impl JsonSpan {
     fn into_span(self) -> ZipkinSpan {
-        let id = |text: Option<String>| text.as_deref().and_then(hex_bytes);
+        let id = |text: Option<String>, max_bytes| text.as_deref().and_then(|text| hex_id(text, max_bytes));
+        let bad_time =
+            [&self.timestamp, &self.duration].iter().any(|time| time.as_ref().is_some_and(|time| time.0.is_none()));
+        let micros = |time: Option<Lenient<u64>>| time.and_then(|time| time.0).unwrap_or(0);
         let kind = match self.kind.0.as_deref() {
             Some("CLIENT") => Some(SpanKind::Client),
             Some("SERVER") => Some(SpanKind::Server),
@@ -127,17 +131,18 @@ impl JsonSpan {
             Some((annotation.timestamp.0?, annotation.value.0?))
         });
         ZipkinSpan {
-            trace_id: id(self.trace_id.0).unwrap_or_default(),
-            id: id(self.id.0).unwrap_or_default(),
+            trace_id: id(self.trace_id.0, 16).unwrap_or_default(),
+            id: id(self.id.0, 8).unwrap_or_default(),
             parent_id: match self.parent_id {
                 None => Vec::new(),
                 // Present but not a hex id: one byte, which no span id has.
-                Some(parent) => id(parent.0).unwrap_or_else(|| vec![0; 1]),
+                Some(parent) => id(parent.0, 8).unwrap_or_else(|| vec![0; 1]),
             },
             name: self.name.0.unwrap_or_default(),
             kind,
-            timestamp: self.timestamp.0.unwrap_or(0),
-            duration: self.duration.0.unwrap_or(0),
+            timestamp: micros(self.timestamp),
+            duration: micros(self.duration),
+            bad_time,
             local: self
                 .local_endpoint
                 .and_then(|endpoint| endpoint.0)

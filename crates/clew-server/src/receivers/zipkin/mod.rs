@@ -1,5 +1,7 @@
 //! The Zipkin port: `POST /api/v2/spans` (JSON, or protobuf with `application/x-protobuf`;
-//! plain or gzip), answered 202 as Zipkin does, and the Zipkin read API
+//! plain or gzip), answered 202 as Zipkin does (400 naming the reasons when no span of the
+//! body is valid; the invalid spans of an accepted body are counted and logged), and the
+//! Zipkin read API
 //! (`crate::query::zipkin`) beside it. [`span`] maps Zipkin's span model to the store's,
 //! [`json`] and [`proto`] read the two encodings.
 
@@ -18,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
+use crate::events::{SpansRefused, describe_rejected};
 use crate::ingest::{BodyError, Ingest, IngestError, decode_body};
 use crate::query::Query;
 
@@ -71,6 +74,12 @@ async fn receive_response(ingest: &Arc<Ingest>, headers: &HeaderMap, body: &[u8]
     for item in &rejected {
         ingest.metrics.add("clew_spans_refused_total", &[("reason", &item.reason.to_string())], item.count);
     }
+    // Zipkin has no partial-success answer: a body of nothing but invalid spans is refused
+    // with the reasons, and the invalid spans of an accepted one are logged.
+    if batch.is_empty() && !rejected.is_empty() {
+        return text(StatusCode::BAD_REQUEST, format!("no valid span: {}", describe_rejected(&rejected)));
+    }
+    SpansRefused { receiver: "zipkin", rejected: &rejected }.emit(&ingest.logged);
     match ingest.write("zipkin", batch).await {
         Ok(_) => StatusCode::ACCEPTED.into_response(),
         Err(IngestError::Busy(reason)) => text(StatusCode::SERVICE_UNAVAILABLE, reason),

@@ -106,6 +106,8 @@ pub(crate) fn decode_proto(body: &[u8]) -> Result<(WriteBatch, Vec<Rejected>), S
             },
             timestamp: span.timestamp,
             duration: span.duration,
+            // fixed64 fields: always whole numbers.
+            bad_time: false,
             local: span.local_endpoint.as_ref().map(endpoint_from_proto).unwrap_or_default(),
             remote: span.remote_endpoint.as_ref().map(endpoint_from_proto),
             annotations: span

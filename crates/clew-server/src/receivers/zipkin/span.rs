@@ -6,11 +6,11 @@
 //!
 //! | Zipkin                              | clew                                                   |
 //! |-------------------------------------|--------------------------------------------------------|
-//! | `traceId` (16 or 32 hex, 8/16 bytes)| trace id (a 64-bit id fills the low half)              |
-//! | `id`, `parentId`                    | span id, parent span id                                |
+//! | `traceId` (1 to 32 hex digits)      | trace id (up to 16 digits a 64-bit id, filling the low half) |
+//! | `id`, `parentId` (1 to 16 hex)      | span id, parent span id                                |
 //! | `name` (absent or empty)            | name (`unknown`: clew refuses empty names)             |
 //! | `kind`                              | kind (absent = internal)                               |
-//! | `timestamp`, `duration` (µs)        | start and end (ns)                                     |
+//! | `timestamp`, `duration` (µs)        | start and end (ns); absent is 0, not a whole number refuses the span |
 //! | `localEndpoint.serviceName`         | resource `service.name`; spans are grouped by it       |
 //! | `remoteEndpoint`                    | `peer.service`, `network.peer.address`, `network.peer.port` |
 //! | `annotations`                       | events (`value` is the name)                           |
@@ -38,6 +38,8 @@ pub(super) struct ZipkinSpan {
     pub(super) kind: Option<SpanKind>,
     pub(super) timestamp: u64,
     pub(super) duration: u64,
+    /// The timestamp or duration was given but is not a whole number of microseconds.
+    pub(super) bad_time: bool,
     pub(super) local: Endpoint,
     pub(super) remote: Option<Endpoint>,
     pub(super) annotations: Vec<(u64, String)>,
@@ -51,11 +53,15 @@ pub(super) struct Endpoint {
     pub(super) port: Option<u16>,
 }
 
-pub(super) fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+/// The bytes of a hex id, left-padded with zeros as Zipkin pads it: up to 16 digits make
+/// 8 bytes, up to 32 (when `max_bytes` is 16) make 16. `None` for anything else.
+pub(super) fn hex_id(text: &str, max_bytes: usize) -> Option<Vec<u8>> {
+    if text.is_empty() || text.len() > max_bytes * 2 || !text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
         return None;
     }
-    (0..text.len()).step_by(2).map(|index| u8::from_str_radix(&text[index..index + 2], 16).ok()).collect()
+    let width = if text.len() <= 16 { 16 } else { 32 };
+    let padded = format!("{text:0>width$}");
+    (0..width).step_by(2).map(|index| u8::from_str_radix(&padded[index..index + 2], 16).ok()).collect()
 }
 
 pub(super) fn count(rejected: &mut Vec<Rejected>, reason: RejectReason) {
@@ -83,6 +89,10 @@ fn span_id_of(bytes: &[u8]) -> Option<SpanId> {
 pub(super) fn to_batch(spans: Vec<ZipkinSpan>, mut rejected: Vec<Rejected>) -> (WriteBatch, Vec<Rejected>) {
     let mut groups: BTreeMap<(String, String), Vec<SpanData>> = BTreeMap::new();
     for span in spans {
+        if span.bad_time {
+            count(&mut rejected, RejectReason::InvalidTime);
+            continue;
+        }
         let Some(trace_id) = trace_id_of(&span.trace_id) else {
             count(&mut rejected, RejectReason::InvalidTraceId);
             continue;

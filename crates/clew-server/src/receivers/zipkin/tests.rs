@@ -66,9 +66,10 @@ fn the_api_example_maps_field_by_field() {
 fn invalid_spans_are_counted_and_the_rest_kept() {
     let body = r#"[
         {"traceId": "00000000000000000000000000000000", "id": "0000000000000001", "name": "zero trace"},
-        {"traceId": "abc", "id": "0000000000000001", "name": "odd hex"},
+        {"traceId": "abcx", "id": "0000000000000001", "name": "not hex"},
+        {"traceId": "123456789012345678901234567890123", "id": "0000000000000001", "name": "33 digits"},
         {"traceId": "0000000000000001", "id": "0000000000000000", "name": "zero id"},
-        {"traceId": "0000000000000001", "id": "0000000000000002", "parentId": "12", "name": "short parent"},
+        {"traceId": "0000000000000001", "id": "0000000000000002", "parentId": "00000000000000012", "name": "17-digit parent"},
         7,
         {"traceId": "0000000000000001", "id": "0000000000000003"}
     ]"#;
@@ -76,7 +77,7 @@ fn invalid_spans_are_counted_and_the_rest_kept() {
     let (origin, span) = only_span(&batch);
     assert_eq!((origin.service(), span.name.as_ref()), ("unknown_service", "unknown"));
     let count = |reason| rejected.iter().find(|item| item.reason == reason).map_or(0, |item| item.count);
-    assert_eq!(count(RejectReason::InvalidTraceId), 2);
+    assert_eq!(count(RejectReason::InvalidTraceId), 3);
     // The zero id, and the item that is not an object.
     assert_eq!(count(RejectReason::InvalidSpanId), 2);
     assert_eq!(count(RejectReason::InvalidParentSpanId), 1);
@@ -86,7 +87,7 @@ fn invalid_spans_are_counted_and_the_rest_kept() {
 fn fields_of_unexpected_types_read_as_absent_and_tags_keep_their_json_text() {
     let body = r#"[{
         "traceId": "0000000000000001", "id": "0000000000000002", "parentId": null,
-        "name": 7, "kind": ["SERVER"], "timestamp": "soon", "duration": -5, "shared": true,
+        "name": 7, "kind": ["SERVER"], "timestamp": null, "shared": true,
         "localEndpoint": { "serviceName": "shop", "ipv4": "", "ipv6": "::1", "port": 70000 },
         "remoteEndpoint": "db",
         "annotations": [{ "timestamp": 10, "value": "kept" }, { "timestamp": 1.5, "value": "float" }, "text", 3],
@@ -110,6 +111,37 @@ fn fields_of_unexpected_types_read_as_absent_and_tags_keep_their_json_text() {
     assert_eq!(attribute("map"), Some(Value::from(r#"{"b":1}"#)));
     assert_eq!(attribute("peer.service"), None, "a remote endpoint that is not an object says nothing");
     assert_eq!(attribute("network.peer.port"), None, "70000 is no port");
+}
+
+#[test]
+fn short_ids_are_left_padded_as_zipkin_pads_them() {
+    let body = r#"[{"traceId": "5af7183fb1d4cf5f6b221d5bc9e6496", "id": "52bff9a74ca9ad2", "parentId": "1"}]"#;
+    let (batch, rejected) = decode_json(body.as_bytes()).unwrap();
+    assert!(rejected.is_empty(), "{rejected:?}");
+    let (_, span) = only_span(&batch);
+    assert_eq!(span.trace_id, TraceId::from_u128(0x05af_7183_fb1d_4cf5_f6b2_21d5_bc9e_6496), "31 digits make 128 bits");
+    assert_eq!(span.span_id, SpanId::from_u64(0x052b_ff9a_74ca_9ad2));
+    assert_eq!(span.parent_span_id, Some(SpanId::from_u64(1)));
+}
+
+#[test]
+fn a_timestamp_or_duration_that_is_not_a_whole_number_refuses_the_span() {
+    for time in [
+        r#""timestamp": true"#,
+        r#""timestamp": {}"#,
+        r#""timestamp": "1e400""#,
+        r#""timestamp": 1.5"#,
+        r#""timestamp": -1"#,
+        r#""duration": "5""#,
+        r#""duration": []"#,
+    ] {
+        let body = format!(r#"[{{"traceId": "0000000000000001", "id": "0000000000000002", {time}}}]"#);
+        let (batch, rejected) = decode_json(body.as_bytes()).unwrap();
+        assert!(batch.is_empty(), "{time}");
+        assert_eq!(rejected, [clew_otlp::Rejected { reason: RejectReason::InvalidTime, count: 1 }], "{time}");
+    }
+    let absent = decode_json(br#"[{"traceId": "0000000000000001", "id": "0000000000000002"}]"#).unwrap();
+    assert_eq!(only_span(&absent.0).1.start_time_unix_nano, 0, "an absent timestamp is 0, as before");
 }
 
 #[test]
