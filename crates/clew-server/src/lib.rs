@@ -147,7 +147,7 @@ pub async fn start(config: ServerConfig, store: Arc<dyn Store>) -> Result<Runnin
     let routes = otlp::grpc::routes(ingest);
     server.tasks.spawn(async move {
         tonic::transport::Server::builder()
-            .layer(tower::util::MapResponseLayer::new(otlp::grpc::oversize_is_resource_exhausted))
+            .layer(tower::util::MapResponseLayer::new(otlp::grpc::status_by_the_specification))
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, grpc_stop)
             .await

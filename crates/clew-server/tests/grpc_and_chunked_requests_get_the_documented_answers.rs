@@ -97,3 +97,36 @@ fn a_store_that_cannot_keep_up_answers_unavailable_over_grpc_and_loses_nothing_a
     let (_, metrics) = server.get("/metrics");
     assert!(metrics.as_str().unwrap().contains("clew_requests_total{protocol=\"otlp_grpc\",code=\"Unavailable\"} 1"));
 }
+
+/// A gRPC unary request of `message` to the trace service, framed by hand; the status and
+/// message of a trailers-only answer (what an error before or in the handler gives), empty
+/// when the answer has a body (its status then comes in the trailers).
+fn grpc_status_of(server: &TestServer, message: &[u8]) -> (String, String) {
+    let mut frame = vec![0_u8];
+    frame.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(message);
+    let client = reqwest::blocking::Client::builder().http2_prior_knowledge().build().unwrap();
+    let response = client
+        .post(format!("{}/opentelemetry.proto.collector.trace.v1.TraceService/Export", server.otlp_grpc))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(frame)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let header = |name: &str| response.headers().get(name).map(|value| value.to_str().unwrap().to_owned());
+    (header("grpc-status").unwrap_or_default(), header("grpc-message").unwrap_or_default())
+}
+
+#[test]
+fn a_grpc_message_that_is_not_protobuf_is_invalid_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), |_| {});
+    // Field 1 (resource_spans) as a varint: not what the message has there.
+    let (status, message) = grpc_status_of(&server, &[0x08, 0x01]);
+    assert_eq!(status, i32::from(tonic::Code::InvalidArgument).to_string(), "{message}");
+    assert!(message.contains("decode"), "{message}");
+    let (status, message) = grpc_status_of(&server, &request(41, 3).encode_to_vec());
+    assert_eq!(status, "", "a good message after it is answered with a body: {message}");
+    assert_eq!(server.get(&format!("/api/v1/traces/{:032x}", 41)).0, 200);
+}

@@ -240,6 +240,8 @@ fn bad_parameters_are_answered_400_naming_the_parameter() {
         ("/api/v1/errors?start=-1", "start"),
         ("/api/v1/errors?start=20&end=10", "start"),
         ("/api/v1/dependencies?end=soon", "end"),
+        ("/api/v1/dependencies?start=20&end=10", "start"),
+        ("/api/v1/search?start=20&end=10", "start"),
     ];
     for (path, parameter) in cases {
         let (status, body) = server.get(path);

@@ -228,11 +228,10 @@ pub(crate) fn parse_rfc3339(text: &str) -> Result<u64, String> {
     if seconds < 0 {
         return Err(format!("{text:?} is before 1970"));
     }
-    u64::try_from(seconds)
-        .ok()
-        .and_then(|seconds| seconds.checked_mul(1_000_000_000))
-        .and_then(|total| total.checked_add(nanos as u64))
-        .ok_or_else(bad)
+    // Past 2554 a time no longer fits in u64 nanoseconds: it reads as the end of time, which
+    // is what such a bound of a search means.
+    let seconds = u64::try_from(seconds).map_err(|_| bad())?;
+    Ok(seconds.saturating_mul(1_000_000_000).saturating_add(nanos as u64))
 }
 
 /// The search of `/api/v3/traces`: `query.service_name`, `query.operation_name`,
@@ -268,6 +267,9 @@ pub(crate) fn parse_v3_query(params: &[(String, String)], now_unix_nano: u64) ->
         Some(text) => parse_rfc3339(text).map_err(|message| bad("query.start_time_min", message))?,
         None => end.saturating_sub(DEFAULT_LOOKBACK_NANOS),
     };
+    if start > end {
+        return Err(bad("query.start_time_min", "is after query.start_time_max".into()));
+    }
     query.range = TimeRange::through(start, end);
     for (name, slot) in
         [("query.duration_min", &mut query.min_duration_nanos), ("query.duration_max", &mut query.max_duration_nanos)]
@@ -368,6 +370,23 @@ mod tests {
             parse_dependencies(&params(&[("endTs", "5000"), ("lookback", "1000")]), 0).unwrap(),
             (4_000_000_000, 5_000_000_000)
         );
+    }
+
+    #[test]
+    fn a_time_past_2554_is_the_end_of_time_and_a_reversed_range_is_refused() {
+        assert_eq!(parse_rfc3339("2600-01-01T00:00:00Z"), Ok(u64::MAX));
+        assert_eq!(parse_rfc3339("9999-12-31T23:59:59.999999999Z"), Ok(u64::MAX));
+        let open_ended = parse_v3_query(&params(&[("query.start_time_max", "3000-01-01T00:00:00Z")]), 0).unwrap();
+        assert_eq!(open_ended.range.end_unix_nano, u64::MAX);
+        let reversed = parse_v3_query(
+            &params(&[
+                ("query.start_time_min", "2024-05-01T13:00:00Z"),
+                ("query.start_time_max", "2024-05-01T12:00:00Z"),
+            ]),
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(reversed.parameter.as_deref(), Some("query.start_time_min"));
     }
 
     #[test]

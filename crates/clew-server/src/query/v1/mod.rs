@@ -85,6 +85,9 @@ async fn dependencies(State(query): State<Query>, RawQuery(raw): RawQuery) -> Re
         let params = pairs(raw.as_deref());
         let end = optional_nanos(&params, "end")?.unwrap_or_else(now_unix_nano);
         let start = optional_nanos(&params, "start")?.unwrap_or(end.saturating_sub(24 * 3600 * 1_000_000_000));
+        if start > end {
+            return Err(ApiError::bad_parameter("start", "is after end".into()));
+        }
         let dependencies = query.run("v1", move |store| store.dependencies(TimeRange::through(start, end))).await?;
         Ok(dependencies)
     };

@@ -1,9 +1,10 @@
 //! OTLP over gRPC: the trace and logs services.
 //!
 //! Status codes follow the OTLP specification: OK with `partial_success` when some items
-//! were refused, INVALID_ARGUMENT for undecodable messages (tonic answers those itself),
-//! RESOURCE_EXHAUSTED over the size limit ([`oversize_is_resource_exhausted`]), UNAVAILABLE when the store cannot keep up (the
-//! client retries), INTERNAL when the store fails.
+//! were refused, INVALID_ARGUMENT for undecodable messages and RESOURCE_EXHAUSTED over the
+//! size limit (tonic answers those itself, [`status_by_the_specification`] gives them their
+//! codes), UNAVAILABLE when the store cannot keep up (the client retries), INTERNAL when the
+//! store fails.
 
 use std::sync::Arc;
 
@@ -88,20 +89,36 @@ pub(crate) fn routes(ingest: Arc<Ingest>) -> tonic::service::Routes {
     tonic::service::Routes::new(traces).add_service(logs)
 }
 
-/// Turns tonic's answer to a message over the decoding limit, OUT_OF_RANGE, into
-/// RESOURCE_EXHAUSTED, the code gRPC gives a message larger than the receiver accepts; OTLP
-/// clients retry OUT_OF_RANGE, and would send the same message again and again. The
-/// message, which names the limit, is kept. The receivers never answer OUT_OF_RANGE
-/// themselves, and tonic puts a status it answers before calling a handler in the headers
-/// (a trailers-only response), so a look at the headers finds it.
-pub(crate) fn oversize_is_resource_exhausted<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
+/// What tonic answers on its own, before a handler runs, in the codes the OTLP
+/// specification gives (tonic puts such a status in the headers, a trailers-only response,
+/// so a look at the headers finds it; the receivers never answer these codes themselves):
+///
+/// - a message over the decoding limit is OUT_OF_RANGE from tonic, which OTLP clients retry,
+///   sending the same message again and again: it becomes RESOURCE_EXHAUSTED, the code gRPC
+///   gives a message larger than the receiver accepts;
+/// - a message that is not protobuf is INTERNAL from tonic's prost codec, which reads as a
+///   server fault: it becomes INVALID_ARGUMENT, which OTLP clients do not retry.
+///
+/// The message, which names the limit or the decoding error, is kept.
+pub(crate) fn status_by_the_specification<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
     let headers = response.headers_mut();
-    let out_of_range = i32::from(tonic::Code::OutOfRange).to_string();
-    if headers.get("grpc-status").is_some_and(|status| status.as_bytes() == out_of_range.as_bytes()) {
-        let exhausted = i32::from(tonic::Code::ResourceExhausted).to_string();
-        if let Ok(value) = axum::http::HeaderValue::from_str(&exhausted) {
-            headers.insert("grpc-status", value);
-        }
+    let code = |code: tonic::Code| i32::from(code).to_string();
+    let Some(status) = headers.get("grpc-status").map(|status| status.as_bytes().to_vec()) else { return response };
+    let undecodable = headers.get("grpc-message").is_some_and(|message| {
+        let message = message.as_bytes();
+        message.starts_with(b"failed to decode Protobuf message")
+            || message.starts_with(b"failed%20to%20decode%20Protobuf%20message")
+    });
+    let replacement = if status == code(tonic::Code::OutOfRange).as_bytes() {
+        Some(tonic::Code::ResourceExhausted)
+    } else if status == code(tonic::Code::Internal).as_bytes() && undecodable {
+        Some(tonic::Code::InvalidArgument)
+    } else {
+        None
+    };
+    if let Some(value) = replacement.and_then(|replacement| axum::http::HeaderValue::from_str(&code(replacement)).ok())
+    {
+        headers.insert("grpc-status", value);
     }
     response
 }
