@@ -25,7 +25,7 @@ struct Cli {
 enum Command {
     /// Receive, store and query spans. Every option is also a CLEW_* variable and a key of
     /// the --config TOML file
-    Serve(serve::settings::ServeSettings),
+    Serve(Box<serve::settings::ServeSettings>),
     /// Send a small multi-service workload to a running server
     Demo(demo::DemoArgs),
     /// Load SDK JSON lines or OTLP JSON files into a running server
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
     };
     let name = cli.command.name();
     let result = match cli.command {
-        Command::Serve(settings) => serve::run(settings),
+        Command::Serve(settings) => serve::run(*settings),
         Command::Demo(args) => demo::run(args),
         Command::Import(args) => import::run(args),
         Command::Trace(args) => show::trace(args),

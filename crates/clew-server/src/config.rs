@@ -12,10 +12,16 @@ pub struct Limits {
     pub max_request_bytes: usize,
     /// Attributes kept per span (and per event and link); the rest are dropped and counted.
     pub max_attributes_per_span: usize,
-    /// String values longer than this many bytes are cut and marked.
+    /// Strings longer than this many bytes (names, attribute values, status messages,
+    /// trace states, scope names, resources) are cut and marked; attribute keys too, but
+    /// never shorter than 64 bytes.
     pub max_value_bytes: usize,
     /// Spans kept per trace in memory; later spans of a trace are refused and counted.
     pub max_spans_per_trace: usize,
+    /// Events kept per span; the rest are dropped and counted in the span.
+    pub max_events_per_span: usize,
+    /// Links kept per span; the rest are dropped and counted in the span.
+    pub max_links_per_span: usize,
 }
 
 impl Default for Limits {
@@ -25,6 +31,9 @@ impl Default for Limits {
             max_attributes_per_span: 256,
             max_value_bytes: 16 << 10,
             max_spans_per_trace: 200_000,
+            // As the OpenTelemetry SDKs' defaults.
+            max_events_per_span: 128,
+            max_links_per_span: 128,
         }
     }
 }

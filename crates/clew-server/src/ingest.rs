@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use clew::{KeyValue, SpanData, Str, TraceId, Value};
-use clew_store::{Store, StoreError, WriteBatch};
+use clew::{Event, KeyValue, Resource, SpanData, Status, Str, TraceId, Value};
+use clew_store::{Origin, Store, StoreError, WriteBatch};
 
 use crate::config::Limits;
 use crate::events::LoggedOnce;
@@ -14,6 +14,9 @@ use crate::metrics::Metrics;
 
 /// The marker appended to a string value cut to the length limit.
 pub const TRUNCATED_MARKER: &str = "…[truncated]";
+
+/// Attribute keys are cut at the value limit, but never shorter than this.
+const MIN_KEY_BYTES: usize = 64;
 
 /// Why a write was not done.
 #[derive(Debug)]
@@ -54,8 +57,11 @@ pub(crate) struct Ingest {
 /// What limiting did to a batch.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Limited {
+    /// Strings cut to the length limit: names, keys, values, messages, trace states.
     pub(crate) values_truncated: u64,
     pub(crate) attributes_dropped: u64,
+    pub(crate) events_dropped: u64,
+    pub(crate) links_dropped: u64,
     pub(crate) spans_over_trace_limit: u64,
 }
 
@@ -74,8 +80,11 @@ impl Ingest {
     /// per-trace limit.
     pub(crate) async fn write(self: &Arc<Ingest>, protocol: &str, mut batch: WriteBatch) -> Result<u64, IngestError> {
         let limited = self.limit(&mut batch);
-        self.metrics.add("clew_values_truncated_total", &[], limited.values_truncated);
-        self.metrics.add("clew_attributes_dropped_total", &[], limited.attributes_dropped);
+        let receiver = [("protocol", protocol)];
+        self.metrics.add("clew_values_truncated_total", &receiver, limited.values_truncated);
+        self.metrics.add("clew_attributes_dropped_total", &receiver, limited.attributes_dropped);
+        self.metrics.add("clew_events_dropped_total", &receiver, limited.events_dropped);
+        self.metrics.add("clew_links_dropped_total", &receiver, limited.links_dropped);
         self.metrics.add(
             "clew_spans_refused_total",
             &[("reason", "too many spans in trace")],
@@ -103,7 +112,9 @@ impl Ingest {
         }
     }
 
-    /// Cuts values and attribute lists to the limits and drops spans past the per-trace limit.
+    /// Cuts every string that arrived (names, attribute keys and values, status messages,
+    /// trace states, labels, scope names, resources, record names) to the length limit, the
+    /// attribute, event and link lists to theirs, and drops spans past the per-trace limit.
     pub(crate) fn limit(&self, batch: &mut WriteBatch) -> Limited {
         let mut limited = Limited::default();
         let limits = &self.limits;
@@ -124,18 +135,22 @@ impl Ingest {
                 });
             }
         }
-        for (_, spans) in &mut batch.spans {
+        for (origin, spans) in &mut batch.spans {
+            limit_origin(origin, limits, &mut limited);
             for span in spans {
                 limit_span(span, limits, &mut limited);
             }
         }
-        for (_, records) in &mut batch.records {
+        for (origin, records) in &mut batch.records {
+            limit_origin(origin, limits, &mut limited);
             for record in records {
-                let attributes = match record {
-                    clew_store::TraceRecord::TraceEvent(event) => &mut event.attributes,
-                    clew_store::TraceRecord::SpanLog { event, .. } => &mut event.attributes,
-                };
-                limit_attributes(attributes, limits, &mut limited);
+                match record {
+                    clew_store::TraceRecord::TraceEvent(event) => {
+                        truncate_str(&mut event.name, limits.max_value_bytes, &mut limited);
+                        limit_attributes(&mut event.attributes, limits, &mut limited);
+                    }
+                    clew_store::TraceRecord::SpanLog { event, .. } => limit_event(event, limits, &mut limited),
+                }
             }
         }
         batch.spans.retain(|(_, spans)| !spans.is_empty());
@@ -143,18 +158,67 @@ impl Ingest {
     }
 }
 
+/// Cuts the resource's attributes and the scope's name; a resource is rebuilt only when
+/// something in it is over a limit.
+fn limit_origin(origin: &mut Origin, limits: &Limits, limited: &mut Limited) {
+    truncate_str(&mut origin.scope, limits.max_value_bytes, limited);
+    let over =
+        |attribute: &KeyValue| attribute.key.len() > limits.max_value_bytes || value_over(&attribute.value, limits);
+    let attributes = origin.resource.attributes();
+    if attributes.len() <= limits.max_attributes_per_span && !attributes.iter().any(over) {
+        return;
+    }
+    let mut attributes = attributes.to_vec();
+    limit_attributes(&mut attributes, limits, limited);
+    origin.resource = Arc::new(Resource::new(attributes));
+}
+
+/// The longest attribute key kept: the value limit, but never less than
+/// [`MIN_KEY_BYTES`], so that a small value limit does not rename the well-known keys
+/// (`service.name`, `http.response.status_code`).
+fn key_limit(limits: &Limits) -> usize {
+    limits.max_value_bytes.max(MIN_KEY_BYTES)
+}
+
+fn value_over(value: &Value, limits: &Limits) -> bool {
+    match value {
+        Value::String(text) => text.len() > limits.max_value_bytes,
+        Value::StringArray(items) => items.iter().any(|item| item.len() > limits.max_value_bytes),
+        _ => false,
+    }
+}
+
 fn limit_span(span: &mut SpanData, limits: &Limits, limited: &mut Limited) {
     span.dropped_attributes_count =
         span.dropped_attributes_count.saturating_add(limit_attributes(&mut span.attributes, limits, limited));
     truncate_str(&mut span.name, limits.max_value_bytes, limited);
-    for event in &mut span.events {
-        event.dropped_attributes_count =
-            event.dropped_attributes_count.saturating_add(limit_attributes(&mut event.attributes, limits, limited));
+    for text in [&mut span.trace_state, &mut span.label].into_iter().flatten() {
+        truncate_str(text, limits.max_value_bytes, limited);
     }
+    if let Status::Error { message } = &mut span.status {
+        truncate_str(message, limits.max_value_bytes, limited);
+    }
+    let events = span.events.len().saturating_sub(limits.max_events_per_span);
+    span.events.truncate(limits.max_events_per_span);
+    span.dropped_events_count = span.dropped_events_count.saturating_add(u32::try_from(events).unwrap_or(u32::MAX));
+    limited.events_dropped += events as u64;
+    for event in &mut span.events {
+        limit_event(event, limits, limited);
+    }
+    let links = span.links.len().saturating_sub(limits.max_links_per_span);
+    span.links.truncate(limits.max_links_per_span);
+    span.dropped_links_count = span.dropped_links_count.saturating_add(u32::try_from(links).unwrap_or(u32::MAX));
+    limited.links_dropped += links as u64;
     for link in &mut span.links {
         link.dropped_attributes_count =
             link.dropped_attributes_count.saturating_add(limit_attributes(&mut link.attributes, limits, limited));
     }
+}
+
+fn limit_event(event: &mut Event, limits: &Limits, limited: &mut Limited) {
+    truncate_str(&mut event.name, limits.max_value_bytes, limited);
+    event.dropped_attributes_count =
+        event.dropped_attributes_count.saturating_add(limit_attributes(&mut event.attributes, limits, limited));
 }
 
 /// Returns how many attributes were dropped.
@@ -163,6 +227,7 @@ fn limit_attributes(attributes: &mut Vec<KeyValue>, limits: &Limits, limited: &m
     attributes.truncate(limits.max_attributes_per_span);
     limited.attributes_dropped += dropped as u64;
     for attribute in attributes.iter_mut() {
+        truncate_str(&mut attribute.key, key_limit(limits), limited);
         match &mut attribute.value {
             Value::String(text) => truncate_str(text, limits.max_value_bytes, limited),
             Value::StringArray(items) => {

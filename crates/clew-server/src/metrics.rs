@@ -33,14 +33,16 @@ pub(crate) struct Metrics {
     values: Mutex<Values>,
 }
 
-const HELP: [(&str, &str); 7] = [
+const HELP: [(&str, &str); 9] = [
     ("clew_spans_received_total", "Spans accepted and stored, by protocol."),
     ("clew_records_received_total", "Log records of traces accepted and stored, by protocol."),
     ("clew_spans_refused_total", "Spans refused as invalid, by reason."),
     ("clew_spans_dropped_total", "Spans of requests the store could not take (answered 503), by protocol."),
     ("clew_requests_total", "Ingest requests, by protocol and answer."),
-    ("clew_values_truncated_total", "Attribute values cut to the value length limit."),
-    ("clew_attributes_dropped_total", "Attributes dropped over the per-span limit."),
+    ("clew_values_truncated_total", "Strings (names, keys, values, messages) cut to the length limit, by protocol."),
+    ("clew_attributes_dropped_total", "Attributes dropped over the per-span limit, by protocol."),
+    ("clew_events_dropped_total", "Span events dropped over the per-span limit, by protocol."),
+    ("clew_links_dropped_total", "Span links dropped over the per-span limit, by protocol."),
 ];
 
 fn labels(pairs: &[(&str, &str)]) -> String {

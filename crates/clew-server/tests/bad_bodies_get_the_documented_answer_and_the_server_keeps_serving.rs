@@ -177,8 +177,8 @@ fn long_values_are_cut_with_a_marker_and_counted() {
     assert_eq!(span["droppedAttributesCount"], 1);
     let (_, metrics) = server.get("/metrics");
     let metrics = metrics.as_str().unwrap();
-    assert!(metrics.contains("clew_values_truncated_total{} 2"), "{metrics}");
-    assert!(metrics.contains("clew_attributes_dropped_total{} 1"), "{metrics}");
+    assert!(metrics.contains("clew_values_truncated_total{protocol=\"otlp_http\"} 2"), "{metrics}");
+    assert!(metrics.contains("clew_attributes_dropped_total{protocol=\"otlp_http\"} 1"), "{metrics}");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::time::Instant;
 use clew::{SpanData, SpanId, TraceId, Value};
 
 use clew_store::aggregate::PartialSummary;
-use clew_store::model::{Operation, SearchQuery, StoredRecord, StoredSpan, WriteBatch};
+use clew_store::model::{Operation, SearchQuery, StoredRecord, StoredSpan, TraceRecord, WriteBatch};
 
 /// Up to this many spans, a trace's span ids are compared one by one to find a repeat;
 /// past it, a set of them answers.
@@ -113,7 +113,7 @@ impl Head {
         }
         for (origin, records) in batch.records {
             for record in records {
-                self.bytes += 128;
+                self.bytes += record_bytes(&record);
                 let index = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
                 self.traces.entry(record.trace_id()).or_default().records.push(index);
                 self.records.push(StoredRecord { origin: origin.clone(), record });
@@ -216,14 +216,37 @@ impl Head {
 }
 
 /// About how many bytes a span takes in memory.
+/// About how many bytes a span takes in memory: every string and list it holds, with a
+/// fixed cost per item for the structure around it.
 fn span_bytes(span: &SpanData) -> usize {
-    let attributes: usize = span.attributes.iter().map(|attribute| 48 + value_bytes(&attribute.value)).sum();
-    let events: usize = span
-        .events
+    let attributes = |attributes: &[clew::KeyValue]| -> usize {
+        attributes.iter().map(|attribute| 48 + attribute.key.len() + value_bytes(&attribute.value)).sum()
+    };
+    let events: usize = span.events.iter().map(|event| 64 + event.name.len() + attributes(&event.attributes)).sum();
+    let links: usize = span
+        .links
         .iter()
-        .map(|event| 64 + event.attributes.iter().map(|attribute| 48 + value_bytes(&attribute.value)).sum::<usize>())
+        .map(|link| {
+            96 + link.context.trace_state().map_or(0, |state| state.as_str().len()) + attributes(&link.attributes)
+        })
         .sum();
-    256 + span.name.len() + attributes + events + span.links.len() * 96
+    let status = match &span.status {
+        clew::Status::Error { message } => message.len(),
+        _ => 0,
+    };
+    let texts =
+        [&span.trace_state, &span.label].iter().map(|text| text.as_ref().map_or(0, |text| text.len())).sum::<usize>();
+    256 + span.name.len() + status + texts + attributes(&span.attributes) + events + links
+}
+
+/// About how many bytes a trace record takes in memory.
+fn record_bytes(record: &TraceRecord) -> usize {
+    let (name, attributes) = match record {
+        TraceRecord::TraceEvent(event) => (&event.name, &event.attributes),
+        TraceRecord::SpanLog { event, .. } => (&event.name, &event.attributes),
+    };
+    128 + name.len()
+        + attributes.iter().map(|attribute| 48 + attribute.key.len() + value_bytes(&attribute.value)).sum::<usize>()
 }
 
 fn value_bytes(value: &Value) -> usize {

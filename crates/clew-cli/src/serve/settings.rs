@@ -105,9 +105,17 @@ pub(crate) struct ServeSettings {
     #[arg(long, env = "CLEW_MAX_ATTRIBUTES_PER_SPAN", value_name = "N")]
     pub(crate) max_attributes_per_span: Option<Count<0>>,
 
-    /// Longest string value kept before it is cut
+    /// Longest string (name, attribute key or value, status message…) kept before it is cut
     #[arg(long, env = "CLEW_MAX_VALUE_BYTES", value_name = "SIZE")]
     pub(crate) max_value_bytes: Option<ByteSize>,
+
+    /// Events kept per span
+    #[arg(long, env = "CLEW_MAX_EVENTS_PER_SPAN", value_name = "N")]
+    pub(crate) max_events_per_span: Option<Count<0>>,
+
+    /// Links kept per span
+    #[arg(long, env = "CLEW_MAX_LINKS_PER_SPAN", value_name = "N")]
+    pub(crate) max_links_per_span: Option<Count<0>>,
 
     /// Spans kept per trace in memory
     #[arg(long, env = "CLEW_MAX_SPANS_PER_TRACE", value_name = "N")]
@@ -163,6 +171,8 @@ fn defaults() -> Vec<(&'static str, String)> {
         ("max_attributes_per_span", server.limits.max_attributes_per_span.to_string()),
         ("max_value_bytes", bytes(server.limits.max_value_bytes)),
         ("max_spans_per_trace", server.limits.max_spans_per_trace.to_string()),
+        ("max_events_per_span", server.limits.max_events_per_span.to_string()),
+        ("max_links_per_span", server.limits.max_links_per_span.to_string()),
         ("self_tracing", server.self_tracing.to_string()),
         ("demo", "false".to_owned()),
     ]
@@ -224,6 +234,8 @@ impl ServeSettings {
             max_attributes_per_span: self.max_attributes_per_span.or(file.max_attributes_per_span),
             max_value_bytes: self.max_value_bytes.or(file.max_value_bytes),
             max_spans_per_trace: self.max_spans_per_trace.or(file.max_spans_per_trace),
+            max_events_per_span: self.max_events_per_span.or(file.max_events_per_span),
+            max_links_per_span: self.max_links_per_span.or(file.max_links_per_span),
             self_tracing: self.self_tracing.or(file.self_tracing),
             demo: self.demo.or(file.demo),
         }
@@ -281,6 +293,8 @@ impl ServeSettings {
             (self.row_group_rows.map(|Count(n)| n), &mut store.row_group_rows),
             (self.max_attributes_per_span.map(|Count(n)| n), &mut server.limits.max_attributes_per_span),
             (self.max_spans_per_trace.map(|Count(n)| n), &mut server.limits.max_spans_per_trace),
+            (self.max_events_per_span.map(|Count(n)| n), &mut server.limits.max_events_per_span),
+            (self.max_links_per_span.map(|Count(n)| n), &mut server.limits.max_links_per_span),
         ];
         for (given, slot) in counts {
             if let Some(number) = given {
@@ -363,6 +377,8 @@ mod tests {
                 "--max-attributes-per-span=5",
                 "--max-value-bytes=64",
                 "--max-spans-per-trace=7",
+                "--max-events-per-span=8",
+                "--max-links-per-span=9",
                 "--self-tracing",
                 "--demo=yes",
             ],
@@ -387,7 +403,9 @@ mod tests {
                 max_request_bytes: 1024,
                 max_attributes_per_span: 5,
                 max_value_bytes: 64,
-                max_spans_per_trace: 7
+                max_spans_per_trace: 7,
+                max_events_per_span: 8,
+                max_links_per_span: 9,
             }
         );
         assert!(server.self_tracing && resolved.demo);
