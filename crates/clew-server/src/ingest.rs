@@ -253,6 +253,11 @@ fn truncate_str(text: &mut Str, max: usize, limited: &mut Limited) {
     limited.values_truncated += 1;
 }
 
+/// The body length a request declares in `Content-Length`, if it does.
+pub(crate) fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers.get(axum::http::header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
 /// Why a body could not be read.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum BodyError {

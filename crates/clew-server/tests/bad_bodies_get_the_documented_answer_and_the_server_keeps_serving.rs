@@ -253,3 +253,40 @@ fn a_store_that_cannot_keep_up_answers_503_with_retry_after_and_loses_nothing_ac
     let (_, metrics) = server.get("/metrics");
     assert!(metrics.as_str().unwrap().contains("clew_requests_total{protocol=\"otlp_http\",code=\"503\"} 1"));
 }
+
+/// The status line and headers the server answers to `head` (a request without its body),
+/// read until the blank line that ends them.
+fn answer_to_head(address: &str, head: &str) -> String {
+    use std::io::{BufRead, BufReader};
+    let address = address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    // A guard against hanging the suite, not a measured time.
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut answer = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+            break;
+        }
+        answer.push_str(&line);
+    }
+    answer
+}
+
+#[test]
+fn a_declared_length_over_the_limit_is_refused_before_the_body_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), |_| {});
+    for (address, path) in [(&server.otlp_http, "/v1/traces"), (&server.zipkin, "/api/v2/spans")] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: clew\r\nContent-Type: application/json\r\n\
+             Content-Length: 9223372036854775808\r\nExpect: 100-continue\r\n\r\n"
+        );
+        let answer = answer_to_head(address, &head);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(!answer.contains("100 Continue"), "{path}: {answer}");
+    }
+    assert_still_serving(&server, 79);
+}

@@ -59,8 +59,30 @@ pub(crate) fn router(ingest: Arc<Ingest>) -> Router {
     Router::new()
         .route("/v1/traces", post(traces))
         .route("/v1/logs", post(logs))
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&ingest), refuse_declared_oversize))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(ingest)
+}
+
+/// A request whose `Content-Length` is over the size limit is answered 413 before its body
+/// is read, so a client that asked `Expect: 100-continue` is not told to send it.
+async fn refuse_declared_oversize(
+    State(ingest): State<Arc<Ingest>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let limit = ingest.limits.max_request_bytes;
+    if crate::ingest::declared_length(request.headers()).is_some_and(|length| length > limit as u64) {
+        let encoding = encoding_of(request.headers()).unwrap_or(Encoding::Json);
+        let response = error_response(
+            encoding,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {limit} bytes (max_request_bytes)"),
+        );
+        count_request(&ingest, &response);
+        return response;
+    }
+    next.run(request).await
 }
 
 /// The encoding the `Content-Type` names, or the 415 answer.

@@ -27,9 +27,28 @@ use crate::query::Query;
 /// The Zipkin routes.
 pub(crate) fn router(ingest: Arc<Ingest>, query: Query) -> Router {
     let limit = ingest.limits.max_request_bytes;
-    let receive =
-        Router::new().route("/api/v2/spans", post(receive)).layer(DefaultBodyLimit::max(limit)).with_state(ingest);
+    let receive = Router::new()
+        .route("/api/v2/spans", post(receive))
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&ingest), refuse_declared_oversize))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(ingest);
     crate::query::zipkin::router().with_state(query).merge(receive)
+}
+
+/// A request whose `Content-Length` is over the size limit is answered 413 before its body
+/// is read, so a client that asked `Expect: 100-continue` is not told to send it.
+async fn refuse_declared_oversize(
+    State(ingest): State<Arc<Ingest>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let limit = ingest.limits.max_request_bytes;
+    if crate::ingest::declared_length(request.headers()).is_some_and(|length| length > limit as u64) {
+        let response = text(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {limit} bytes"));
+        ingest.metrics.add("clew_requests_total", &[("protocol", "zipkin"), ("code", response.status().as_str())], 1);
+        return response;
+    }
+    next.run(request).await
 }
 
 fn text(status: StatusCode, message: String) -> Response {
