@@ -4,6 +4,7 @@
 //! code, from [`ServerConfig::default`].
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Limits applied to what arrives.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +54,14 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Trace the server's own requests with clew (into its own store).
     pub self_tracing: bool,
+    /// Open connections per HTTP listener at most; more wait until one closes.
+    pub max_connections: usize,
+    /// A connection whose next request's headers take longer than this is closed (an idle
+    /// keep-alive connection too).
+    pub header_timeout: Duration,
+    /// A request whose body takes longer than this to arrive is answered 408 (HTTP); a gRPC
+    /// call that takes longer is cancelled.
+    pub body_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +73,9 @@ impl Default for ServerConfig {
             zipkin_addr: SocketAddr::from(([0, 0, 0, 0], 9411)),
             limits: Limits::default(),
             self_tracing: false,
+            max_connections: 256,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -254,8 +254,20 @@ fn truncate_str(text: &mut Str, max: usize, limited: &mut Limited) {
 }
 
 /// The body length a request declares in `Content-Length`, if it does.
-pub(crate) fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
     headers.get(axum::http::header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// Whether a request declares a body over `limit` and waits (`Expect: 100-continue`) to be
+/// told to send it: such a request is refused before anything is read. One that does not
+/// wait has its body read up to the limit first, so that the client is done sending when
+/// the 413 comes and reads it instead of a reset connection.
+pub(crate) fn refuse_before_reading(headers: &axum::http::HeaderMap, limit: usize) -> bool {
+    let waits = headers
+        .get(axum::http::header::EXPECT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("100-continue"));
+    waits && declared_length(headers).is_some_and(|length| length > limit as u64)
 }
 
 /// Why a body could not be read.

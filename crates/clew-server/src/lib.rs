@@ -16,6 +16,7 @@ pub mod config;
 pub mod duration;
 mod events;
 mod ingest;
+mod listen;
 mod metrics;
 mod query;
 mod receivers;
@@ -136,10 +137,17 @@ pub async fn start(config: ServerConfig, store: Arc<dyn Store>) -> Result<Runnin
         ("otlp_http", otlp_http, otlp_http_router),
         ("zipkin", zipkin, zipkin::router(Arc::clone(&ingest), query)),
     ];
+    let bounds = listen::ConnectionBounds {
+        max_connections: config.max_connections,
+        header_timeout: config.header_timeout,
+        body_timeout: config.body_timeout,
+        max_body_bytes: config.limits.max_request_bytes,
+    };
     for (name, listener, router) in routers {
-        let stop = stopped(stop_rx.clone());
+        let router = listen::with_body_bounds(router, bounds);
+        let stop = stop_rx.clone();
         server.tasks.spawn(async move {
-            axum::serve(listener, router).with_graceful_shutdown(stop).await.map_err(|error| format!("{name}: {error}"))
+            listen::serve(listener, router, bounds, stop).await.map_err(|error| format!("{name}: {error}"))
         });
     }
     let grpc_stop = stopped(stop_rx);
@@ -147,6 +155,7 @@ pub async fn start(config: ServerConfig, store: Arc<dyn Store>) -> Result<Runnin
     let routes = otlp::grpc::routes(ingest);
     server.tasks.spawn(async move {
         tonic::transport::Server::builder()
+            .timeout(config.body_timeout)
             .layer(tower::util::MapResponseLayer::new(otlp::grpc::status_by_the_specification))
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, grpc_stop)

@@ -121,6 +121,18 @@ pub(crate) struct ServeSettings {
     #[arg(long, env = "CLEW_MAX_SPANS_PER_TRACE", value_name = "N")]
     pub(crate) max_spans_per_trace: Option<Count<1>>,
 
+    /// Open connections per HTTP listener at most; more wait until one closes
+    #[arg(long, env = "CLEW_MAX_CONNECTIONS", value_name = "N")]
+    pub(crate) max_connections: Option<Count<1>>,
+
+    /// Time for a request's headers to arrive; an idle keep-alive connection is closed after it
+    #[arg(long, env = "CLEW_HEADER_TIMEOUT", value_name = "DURATION")]
+    pub(crate) header_timeout: Option<HumanDuration>,
+
+    /// Time for a request's body to arrive (408 after it); a gRPC call's time
+    #[arg(long, env = "CLEW_BODY_TIMEOUT", value_name = "DURATION")]
+    pub(crate) body_timeout: Option<HumanDuration>,
+
     /// Trace the server's own requests into its own store
     #[arg(long, env = "CLEW_SELF_TRACING", value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
@@ -173,6 +185,9 @@ fn defaults() -> Vec<(&'static str, String)> {
         ("max_spans_per_trace", server.limits.max_spans_per_trace.to_string()),
         ("max_events_per_span", server.limits.max_events_per_span.to_string()),
         ("max_links_per_span", server.limits.max_links_per_span.to_string()),
+        ("max_connections", server.max_connections.to_string()),
+        ("header_timeout", duration(server.header_timeout)),
+        ("body_timeout", duration(server.body_timeout)),
         ("self_tracing", server.self_tracing.to_string()),
         ("demo", "false".to_owned()),
     ]
@@ -236,6 +251,9 @@ impl ServeSettings {
             max_spans_per_trace: self.max_spans_per_trace.or(file.max_spans_per_trace),
             max_events_per_span: self.max_events_per_span.or(file.max_events_per_span),
             max_links_per_span: self.max_links_per_span.or(file.max_links_per_span),
+            max_connections: self.max_connections.or(file.max_connections),
+            header_timeout: self.header_timeout.or(file.header_timeout),
+            body_timeout: self.body_timeout.or(file.body_timeout),
             self_tracing: self.self_tracing.or(file.self_tracing),
             demo: self.demo.or(file.demo),
         }
@@ -271,6 +289,8 @@ impl ServeSettings {
             (self.retention, &mut store.retention),
             (self.head_max_age, &mut store.head_max_age),
             (self.maintenance_interval, &mut store.maintenance_interval),
+            (self.header_timeout, &mut server.header_timeout),
+            (self.body_timeout, &mut server.body_timeout),
         ];
         for (given, slot) in durations {
             if let Some(HumanDuration(duration)) = given {
@@ -293,6 +313,7 @@ impl ServeSettings {
             (self.row_group_rows.map(|Count(n)| n), &mut store.row_group_rows),
             (self.max_attributes_per_span.map(|Count(n)| n), &mut server.limits.max_attributes_per_span),
             (self.max_spans_per_trace.map(|Count(n)| n), &mut server.limits.max_spans_per_trace),
+            (self.max_connections.map(|Count(n)| n), &mut server.max_connections),
             (self.max_events_per_span.map(|Count(n)| n), &mut server.limits.max_events_per_span),
             (self.max_links_per_span.map(|Count(n)| n), &mut server.limits.max_links_per_span),
         ];
@@ -379,6 +400,9 @@ mod tests {
                 "--max-spans-per-trace=7",
                 "--max-events-per-span=8",
                 "--max-links-per-span=9",
+                "--max-connections=3",
+                "--header-timeout=2s",
+                "--body-timeout=3s",
                 "--self-tracing",
                 "--demo=yes",
             ],
@@ -409,6 +433,10 @@ mod tests {
             }
         );
         assert!(server.self_tracing && resolved.demo);
+        assert_eq!(
+            (server.max_connections, server.header_timeout, server.body_timeout),
+            (3, Duration::from_secs(2), Duration::from_secs(3))
+        );
     }
 
     #[test]

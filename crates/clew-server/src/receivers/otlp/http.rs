@@ -64,15 +64,15 @@ pub(crate) fn router(ingest: Arc<Ingest>) -> Router {
         .with_state(ingest)
 }
 
-/// A request whose `Content-Length` is over the size limit is answered 413 before its body
-/// is read, so a client that asked `Expect: 100-continue` is not told to send it.
+/// A request that declares a body over the size limit and waits for `100 Continue` is
+/// answered 413 before its body is read (`ingest::refuse_before_reading`).
 async fn refuse_declared_oversize(
     State(ingest): State<Arc<Ingest>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let limit = ingest.limits.max_request_bytes;
-    if crate::ingest::declared_length(request.headers()).is_some_and(|length| length > limit as u64) {
+    if crate::ingest::refuse_before_reading(request.headers(), limit) {
         let encoding = encoding_of(request.headers()).unwrap_or(Encoding::Json);
         let response = error_response(
             encoding,
