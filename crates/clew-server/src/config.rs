@@ -54,7 +54,7 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Trace the server's own requests with clew (into its own store).
     pub self_tracing: bool,
-    /// Open connections per HTTP listener at most; more wait until one closes.
+    /// Open connections per listener at most (HTTP and gRPC); more wait until one closes.
     pub max_connections: usize,
     /// A connection whose next request's headers take longer than this is closed (an idle
     /// keep-alive connection too).

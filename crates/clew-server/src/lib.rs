@@ -96,6 +96,9 @@ fn local_addr(listener: &TcpListener, setting: &'static str, addr: SocketAddr) -
     listener.local_addr().map_err(|source| ServerError::Bind { setting, addr, source })
 }
 
+/// How long a gRPC connection lives before the server asks its client to open another.
+const GRPC_MAX_CONNECTION_AGE: std::time::Duration = std::time::Duration::from_secs(300);
+
 async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
@@ -151,11 +154,13 @@ pub async fn start(config: ServerConfig, store: Arc<dyn Store>) -> Result<Runnin
         });
     }
     let grpc_stop = stopped(stop_rx);
-    let incoming = tonic::transport::server::TcpIncoming::from(otlp_grpc);
+    let incoming = listen::capped_incoming(otlp_grpc, config.max_connections);
     let routes = otlp::grpc::routes(ingest);
     server.tasks.spawn(async move {
         tonic::transport::Server::builder()
             .timeout(config.body_timeout)
+            // An idle connection is asked to go (GOAWAY) and reconnects when it has work.
+            .max_connection_age(GRPC_MAX_CONNECTION_AGE)
             .layer(tower::util::MapResponseLayer::new(otlp::grpc::status_by_the_specification))
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, grpc_stop)

@@ -124,3 +124,71 @@ pub(crate) async fn serve(
     while connections.join_next().await.is_some() {}
     Ok(())
 }
+
+/// A connection of the gRPC port, holding one of the listener's permits until it closes.
+#[derive(Debug)]
+pub(crate) struct CappedStream {
+    stream: tokio::net::TcpStream,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl tokio::io::AsyncRead for CappedStream {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+        buffer: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_read(context, buffer)
+    }
+}
+
+impl tokio::io::AsyncWrite for CappedStream {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+        bytes: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.stream).poll_write(context, bytes)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_flush(context)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_shutdown(context)
+    }
+}
+
+impl tonic::transport::server::Connected for CappedStream {
+    type ConnectInfo = tonic::transport::server::TcpConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.stream.connect_info()
+    }
+}
+
+/// The gRPC port's connections, at most `max_connections` open at once: the next one is
+/// accepted only once a permit is free.
+pub(crate) fn capped_incoming(
+    listener: TcpListener,
+    max_connections: usize,
+) -> impl futures_util::Stream<Item = Result<CappedStream, std::io::Error>> {
+    let permits = Arc::new(Semaphore::new(max_connections.max(1)));
+    futures_util::stream::unfold((listener, permits), |(listener, permits)| async move {
+        let permit = Arc::clone(&permits).acquire_owned().await.ok()?;
+        loop {
+            // A connection that failed before it was accepted: the listener goes on.
+            if let Ok((stream, _)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
+                return Some((Ok(CappedStream { stream, _permit: permit }), (listener, permits)));
+            }
+        }
+    })
+}

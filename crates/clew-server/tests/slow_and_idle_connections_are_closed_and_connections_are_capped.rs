@@ -98,3 +98,25 @@ fn a_listener_serves_at_most_max_connections_at_once() {
     // The permits come back as connections close.
     assert!(get_healthz(&mut connect(&server.http)).starts_with("HTTP/1.1 200"));
 }
+
+#[test]
+fn the_grpc_port_serves_at_most_max_connections_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), |config| config.max_connections = 2);
+    let first = connect(&server.otlp_grpc);
+    let _second = connect(&server.otlp_grpc);
+    let export = |timeout: Duration| {
+        let client = reqwest::blocking::Client::builder().http2_prior_knowledge().timeout(timeout).build().unwrap();
+        client
+            .post(format!("{}/opentelemetry.proto.collector.trace.v1.TraceService/Export", server.otlp_grpc))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(vec![0_u8; 5])
+            .send()
+    };
+    let waited = export(Duration::from_millis(300)).unwrap_err();
+    assert!(waited.is_timeout(), "a third connection waits while two are open: {waited}");
+    drop(first);
+    let response = export(Duration::from_secs(60)).unwrap();
+    assert_eq!(response.status(), 200, "served once a connection closed");
+}

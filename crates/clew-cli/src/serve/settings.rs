@@ -121,7 +121,7 @@ pub(crate) struct ServeSettings {
     #[arg(long, env = "CLEW_MAX_SPANS_PER_TRACE", value_name = "N")]
     pub(crate) max_spans_per_trace: Option<Count<1>>,
 
-    /// Open connections per HTTP listener at most; more wait until one closes
+    /// Open connections per listener (HTTP and gRPC) at most; more wait until one closes
     #[arg(long, env = "CLEW_MAX_CONNECTIONS", value_name = "N")]
     pub(crate) max_connections: Option<Count<1>>,
 
