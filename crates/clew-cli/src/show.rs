@@ -157,7 +157,7 @@ pub(crate) fn search(args: SearchArgs) -> Result<(), String> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_nanos() as u64);
-        let lookback = u64::try_from(lookback.as_nanos()).unwrap_or(u64::MAX);
+        let lookback = clew_server::duration::saturating_nanos(lookback);
         query.push(format!("start={}", now.saturating_sub(lookback)));
     }
     let answer = get_json(&format!("{server}/api/v1/search?{}", query.join("&")))?;

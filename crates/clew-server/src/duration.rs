@@ -78,7 +78,12 @@ pub fn parse_nanos(text: &str) -> Result<u64, String> {
     if let Ok(nanos) = text.parse::<u64>() {
         return Ok(nanos);
     }
-    parse_duration(text).map(|duration| u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX))
+    parse_duration(text).map(saturating_nanos)
+}
+
+/// `duration` in nanoseconds, `u64::MAX` past what u64 holds (about 584 years).
+pub fn saturating_nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The text of the grammar for `duration`, largest units first: `7d`, `2m`, `1h30m`,

@@ -270,6 +270,35 @@ pub(crate) fn refuse_before_reading(headers: &axum::http::HeaderMap, limit: usiz
     waits && declared_length(headers).is_some_and(|length| length > limit as u64)
 }
 
+/// What a receiver answers, in its protocol's form, to a body over `limit` bytes.
+pub(crate) type OversizeAnswer = fn(limit: usize, headers: &axum::http::HeaderMap) -> axum::response::Response;
+
+/// The state of [`refuse_declared_oversize`] on one receiver's routes.
+#[derive(Debug, Clone)]
+pub(crate) struct DeclaredOversize {
+    pub(crate) ingest: Arc<Ingest>,
+    /// The receiver, as `clew_requests_total` names it.
+    pub(crate) protocol: &'static str,
+    pub(crate) answer: OversizeAnswer,
+}
+
+/// A request that declares a body over the size limit and waits for `100 Continue` is
+/// answered 413 before its body is read ([`refuse_before_reading`]), in its receiver's form.
+pub(crate) async fn refuse_declared_oversize(
+    axum::extract::State(state): axum::extract::State<DeclaredOversize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let limit = state.ingest.limits.max_request_bytes;
+    if !refuse_before_reading(request.headers(), limit) {
+        return next.run(request).await;
+    }
+    let response = (state.answer)(limit, request.headers());
+    let status = response.status();
+    state.ingest.metrics.add("clew_requests_total", &[("protocol", state.protocol), ("code", status.as_str())], 1);
+    response
+}
+
 /// Why a body could not be read.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum BodyError {

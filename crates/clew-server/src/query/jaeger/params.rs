@@ -13,10 +13,6 @@ use crate::query::ApiError;
 /// How far back a search looks when it gives no start, as jaeger-query: 48 hours.
 const DEFAULT_LOOKBACK_NANOS: u64 = 48 * 3_600_000_000_000;
 
-fn saturating_nanos(duration: std::time::Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
-}
-
 fn bad(parameter: &str, message: String) -> ApiError {
     ApiError::bad_parameter(parameter, message)
 }
@@ -109,7 +105,7 @@ pub(crate) fn parse_search(params: &[(String, String)], now_unix_nano: u64) -> R
         // jaeger-query's default lookback when `start` is missing: two days.
         None | Some("custom") => DEFAULT_LOOKBACK_NANOS,
         Some(text) => parse_go_duration(text)
-            .or_else(|_| crate::duration::parse_duration(text).map(saturating_nanos))
+            .or_else(|_| crate::duration::parse_duration(text).map(crate::duration::saturating_nanos))
             .map_err(|message| bad("lookback", message))?,
     };
     let start = micros_param(params, "start")?.unwrap_or(end.saturating_sub(lookback));

@@ -25,7 +25,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{logs_batch, trace_partial_success, traces_batch};
-use crate::ingest::{BodyError, Ingest, IngestError, decode_body};
+use crate::ingest::{BodyError, DeclaredOversize, Ingest, IngestError, decode_body, refuse_declared_oversize};
 
 /// The two encodings of OTLP/HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,30 +59,22 @@ pub(crate) fn router(ingest: Arc<Ingest>) -> Router {
     Router::new()
         .route("/v1/traces", post(traces))
         .route("/v1/logs", post(logs))
-        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&ingest), refuse_declared_oversize))
+        .route_layer(axum::middleware::from_fn_with_state(
+            DeclaredOversize { ingest: Arc::clone(&ingest), protocol: "otlp_http", answer: oversize_answer },
+            refuse_declared_oversize,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(ingest)
 }
 
-/// A request that declares a body over the size limit and waits for `100 Continue` is
-/// answered 413 before its body is read (`ingest::refuse_before_reading`).
-async fn refuse_declared_oversize(
-    State(ingest): State<Arc<Ingest>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let limit = ingest.limits.max_request_bytes;
-    if crate::ingest::refuse_before_reading(request.headers(), limit) {
-        let encoding = encoding_of(request.headers()).unwrap_or(Encoding::Json);
-        let response = error_response(
-            encoding,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body is larger than {limit} bytes (max_request_bytes)"),
-        );
-        count_request(&ingest, &response);
-        return response;
-    }
-    next.run(request).await
+/// 413 with a `google.rpc.Status` in the request's encoding.
+fn oversize_answer(limit: usize, headers: &HeaderMap) -> Response {
+    let encoding = encoding_of(headers).unwrap_or(Encoding::Json);
+    error_response(encoding, StatusCode::PAYLOAD_TOO_LARGE, too_large(limit))
+}
+
+fn too_large(limit: usize) -> String {
+    format!("the request body is larger than {limit} bytes (max_request_bytes)")
 }
 
 /// The encoding the `Content-Type` names, or the 415 answer.
@@ -135,11 +127,7 @@ pub(crate) fn decode_request<T: Message + Default + DeserializeOwned>(
     let content_encoding = headers.get(header::CONTENT_ENCODING).and_then(|value| value.to_str().ok());
     let limit = ingest.limits.max_request_bytes;
     let body = decode_body(body, content_encoding, limit).map_err(|error| match error {
-        BodyError::TooLarge(limit) => error_response(
-            encoding,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body is larger than {limit} bytes (max_request_bytes)"),
-        ),
+        BodyError::TooLarge(limit) => error_response(encoding, StatusCode::PAYLOAD_TOO_LARGE, too_large(limit)),
         BodyError::BadEncoding(message) => error_response(encoding, StatusCode::BAD_REQUEST, message),
     })?;
     let request = match encoding {

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 use crate::events::{SpansRefused, describe_rejected};
-use crate::ingest::{BodyError, Ingest, IngestError, decode_body};
+use crate::ingest::{BodyError, DeclaredOversize, Ingest, IngestError, decode_body, refuse_declared_oversize};
 use crate::query::Query;
 
 /// The Zipkin routes.
@@ -29,26 +29,18 @@ pub(crate) fn router(ingest: Arc<Ingest>, query: Query) -> Router {
     let limit = ingest.limits.max_request_bytes;
     let receive = Router::new()
         .route("/api/v2/spans", post(receive))
-        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&ingest), refuse_declared_oversize))
+        .route_layer(axum::middleware::from_fn_with_state(
+            DeclaredOversize { ingest: Arc::clone(&ingest), protocol: "zipkin", answer: oversize_answer },
+            refuse_declared_oversize,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(ingest);
     crate::query::zipkin::router().with_state(query).merge(receive)
 }
 
-/// A request that declares a body over the size limit and waits for `100 Continue` is
-/// answered 413 before its body is read (`ingest::refuse_before_reading`).
-async fn refuse_declared_oversize(
-    State(ingest): State<Arc<Ingest>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let limit = ingest.limits.max_request_bytes;
-    if crate::ingest::refuse_before_reading(request.headers(), limit) {
-        let response = text(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {limit} bytes"));
-        ingest.metrics.add("clew_requests_total", &[("protocol", "zipkin"), ("code", response.status().as_str())], 1);
-        return response;
-    }
-    next.run(request).await
+/// 413 as text, as Zipkin answers.
+fn oversize_answer(limit: usize, _: &HeaderMap) -> Response {
+    text(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {limit} bytes"))
 }
 
 fn text(status: StatusCode, message: String) -> Response {
