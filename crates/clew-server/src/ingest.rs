@@ -212,6 +212,11 @@ fn limit_span(span: &mut SpanData, limits: &Limits, limited: &mut Limited) {
     for link in &mut span.links {
         link.dropped_attributes_count =
             link.dropped_attributes_count.saturating_add(limit_attributes(&mut link.attributes, limits, limited));
+        if let Some(state) = link.context.trace_state().filter(|state| state.len() > limits.max_value_bytes) {
+            let mut state = state.clone();
+            truncate_str(&mut state, limits.max_value_bytes, limited);
+            link.context = link.context.clone().with_trace_state(Some(state));
+        }
     }
 }
 

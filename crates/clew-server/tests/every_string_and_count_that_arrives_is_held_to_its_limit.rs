@@ -1,5 +1,5 @@
 //! Every string that arrives — span and event names, attribute keys and values, status
-//! messages, trace states, scope names, resource attributes, log records — is cut to
+//! messages, trace states of spans and links, scope names, resource attributes, log records — is cut to
 //! `max_value_bytes` (a key never below 64 bytes) with the same marker, and the attribute, event and link lists to their
 //! limits, on every receiver, with the cuts counted in `/metrics` by receiver.
 
@@ -49,7 +49,7 @@ fn every_field_of_an_otlp_span_and_log_record_is_held_to_its_limit() {
     let (_dir, server) = start();
     let trace_id = "0000000000000000000000000000abcd";
     let event = |name: &str| json!({ "timeUnixNano": "1700000000000000100", "name": name, "attributes": [{ "key": LONG_KEY, "value": text("v") }] });
-    let link = |span: &str| json!({ "traceId": trace_id, "spanId": span, "traceState": "k=v" });
+    let link = |span: &str| json!({ "traceId": trace_id, "spanId": span, "traceState": format!("k={LONG}") });
     let traces = json!({ "resourceSpans": [{
         "resource": { "attributes": [{ "key": "service.name", "value": text(LONG) }, { "key": LONG_KEY, "value": text("short") }] },
         "scopeSpans": [{
@@ -108,6 +108,7 @@ fn every_field_of_an_otlp_span_and_log_record_is_held_to_its_limit() {
     assert_eq!(span["events"][0]["attributes"][0]["key"], cut_key());
     assert_eq!(span["links"].as_array().unwrap().len(), 1);
     assert_eq!(span["droppedLinksCount"], 1);
+    assert_eq!(span["links"][0]["traceState"], format!("k=abcdefghijklmn{TRUNCATED_MARKER}"));
     let event = &trace["events"][0];
     assert_eq!(event["name"], cut());
     assert_eq!(event["attributes"][0]["key"], cut_key());
