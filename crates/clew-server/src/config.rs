@@ -11,6 +11,9 @@ use std::time::Duration;
 pub struct Limits {
     /// The largest request body, after decompression, in bytes.
     pub max_request_bytes: usize,
+    /// Bytes of decoded requests held at once, across receivers (estimated from each body
+    /// before decoding it); a request that finds no room within 2 s is answered busy.
+    pub max_decoding_bytes: usize,
     /// Attributes kept per span (and per event and link); the rest are dropped and counted.
     pub max_attributes_per_span: usize,
     /// Strings longer than this many bytes (names, attribute values, status messages,
@@ -29,6 +32,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_request_bytes: 16 << 20,
+            max_decoding_bytes: 256 << 20,
             max_attributes_per_span: 256,
             max_value_bytes: 16 << 10,
             max_spans_per_trace: 200_000,

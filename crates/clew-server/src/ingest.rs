@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use clew::{Event, KeyValue, Resource, SpanData, Status, Str, TraceId, Value};
 use clew_store::{Origin, Store, StoreError, WriteBatch};
 
+use crate::budget::{DecodeBudget, OverBudget, Reserved};
 use crate::config::Limits;
 use crate::events::LoggedOnce;
 use crate::metrics::Metrics;
@@ -52,6 +53,7 @@ pub(crate) struct Ingest {
     /// The once-only events already logged.
     pub(crate) logged: LoggedOnce,
     trace_counts: Mutex<TraceCounts>,
+    budget: DecodeBudget,
 }
 
 /// What limiting did to a batch.
@@ -69,11 +71,27 @@ impl Ingest {
     pub(crate) fn new(store: Arc<dyn Store>, limits: Limits, metrics: Arc<Metrics>) -> Ingest {
         Ingest {
             store,
-            limits,
             metrics,
             logged: LoggedOnce::default(),
             trace_counts: Mutex::new(TraceCounts::default()),
+            budget: DecodeBudget::new(limits.max_decoding_bytes, crate::budget::WAIT),
+            limits,
         }
+    }
+
+    /// Reserves room in the decoding budget for a body of `body` bytes that decodes to
+    /// `estimate`; a refusal is counted by `protocol` and its reason.
+    pub(crate) async fn reserve(&self, protocol: &str, body: usize, estimate: usize) -> Result<Reserved, OverBudget> {
+        let reserved = self.budget.reserve(body, estimate).await;
+        if let Err(refused) = &reserved {
+            let reason = match refused {
+                OverBudget::Malformed { .. } => "malformed",
+                OverBudget::TooLarge { .. } => "too large",
+                OverBudget::Busy { .. } => "busy",
+            };
+            self.metrics.add("clew_decoding_refused_total", &[("protocol", protocol), ("reason", reason)], 1);
+        }
+        reserved
     }
 
     /// Applies the limits and writes the batch; returns how many spans were refused for the
@@ -315,13 +333,17 @@ pub(crate) enum BodyError {
 
 /// The body, decompressed per `Content-Encoding`, refusing more than `limit` bytes of
 /// output: a small gzip body that expands past the limit stops at the limit.
-pub(crate) fn decode_body(body: &[u8], encoding: Option<&str>, limit: usize) -> Result<Vec<u8>, BodyError> {
+pub(crate) fn decode_body<'a>(
+    body: &'a [u8],
+    encoding: Option<&str>,
+    limit: usize,
+) -> Result<std::borrow::Cow<'a, [u8]>, BodyError> {
     match encoding.map(|value| value.trim().to_ascii_lowercase()).as_deref() {
         None | Some("" | "identity") => {
             if body.len() > limit {
                 return Err(BodyError::TooLarge(limit));
             }
-            Ok(body.to_vec())
+            Ok(std::borrow::Cow::Borrowed(body))
         }
         Some("gzip" | "x-gzip") => {
             let mut out = Vec::new();
@@ -333,7 +355,7 @@ pub(crate) fn decode_body(body: &[u8], encoding: Option<&str>, limit: usize) -> 
             if out.len() > limit {
                 return Err(BodyError::TooLarge(limit));
             }
-            Ok(out)
+            Ok(std::borrow::Cow::Owned(out))
         }
         Some(other) => Err(BodyError::BadEncoding(format!("unsupported Content-Encoding {other:?} (use gzip)"))),
     }

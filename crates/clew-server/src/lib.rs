@@ -12,9 +12,12 @@
 //! | 9411           | Zipkin v2: `POST /api/v2/spans` (JSON, protobuf) and the read API         |
 //! | 16686          | the UI (`/`, `/ui/…`), `/api/v1` (clew), `/api` and `/api/v3` (Jaeger), `/api/v2` (Zipkin), `/metrics`, `/healthz`, `/readyz` |
 
+mod budget;
 pub mod config;
 pub mod duration;
 mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 mod ingest;
 mod listen;
 mod metrics;

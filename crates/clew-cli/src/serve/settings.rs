@@ -101,6 +101,10 @@ pub(crate) struct ServeSettings {
     #[arg(long, env = "CLEW_MAX_REQUEST_BYTES", value_name = "SIZE")]
     pub(crate) max_request_bytes: Option<ByteSize>,
 
+    /// Memory for decoding requests at once (estimated from each body); past it, requests wait, then get 503
+    #[arg(long, env = "CLEW_MAX_DECODING_BYTES", value_name = "SIZE")]
+    pub(crate) max_decoding_bytes: Option<ByteSize>,
+
     /// Attributes kept per span, event and link
     #[arg(long, env = "CLEW_MAX_ATTRIBUTES_PER_SPAN", value_name = "N")]
     pub(crate) max_attributes_per_span: Option<Count<0>>,
@@ -180,6 +184,7 @@ fn defaults() -> Vec<(&'static str, String)> {
         ("row_group_rows", store.row_group_rows.to_string()),
         ("maintenance_interval", duration(store.maintenance_interval)),
         ("max_request_bytes", bytes(server.limits.max_request_bytes)),
+        ("max_decoding_bytes", bytes(server.limits.max_decoding_bytes)),
         ("max_attributes_per_span", server.limits.max_attributes_per_span.to_string()),
         ("max_value_bytes", bytes(server.limits.max_value_bytes)),
         ("max_spans_per_trace", server.limits.max_spans_per_trace.to_string()),
@@ -246,6 +251,7 @@ impl ServeSettings {
             row_group_rows: self.row_group_rows.or(file.row_group_rows),
             maintenance_interval: self.maintenance_interval.or(file.maintenance_interval),
             max_request_bytes: self.max_request_bytes.or(file.max_request_bytes),
+            max_decoding_bytes: self.max_decoding_bytes.or(file.max_decoding_bytes),
             max_attributes_per_span: self.max_attributes_per_span.or(file.max_attributes_per_span),
             max_value_bytes: self.max_value_bytes.or(file.max_value_bytes),
             max_spans_per_trace: self.max_spans_per_trace.or(file.max_spans_per_trace),
@@ -300,6 +306,7 @@ impl ServeSettings {
         let sizes = [
             (self.head_max_bytes, &mut store.head_max_bytes),
             (self.max_request_bytes, &mut server.limits.max_request_bytes),
+            (self.max_decoding_bytes, &mut server.limits.max_decoding_bytes),
             (self.max_value_bytes, &mut server.limits.max_value_bytes),
         ];
         for (given, slot) in sizes {
@@ -395,6 +402,7 @@ mod tests {
                 "--row-group-rows=128",
                 "--maintenance-interval=250ms",
                 "--max-request-bytes=1KiB",
+                "--max-decoding-bytes=1MiB",
                 "--max-attributes-per-span=5",
                 "--max-value-bytes=64",
                 "--max-spans-per-trace=7",
@@ -425,6 +433,7 @@ mod tests {
             server.limits,
             clew_server::Limits {
                 max_request_bytes: 1024,
+                max_decoding_bytes: 1 << 20,
                 max_attributes_per_span: 5,
                 max_value_bytes: 64,
                 max_spans_per_trace: 7,

@@ -2,5 +2,6 @@
 //! batches and answering as its protocol asks. What they share (limits, the durable write,
 //! body decompression) is in `crate::ingest`.
 
+pub(crate) mod estimate;
 pub(crate) mod otlp;
 pub(crate) mod zipkin;

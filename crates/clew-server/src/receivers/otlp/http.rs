@@ -2,8 +2,9 @@
 //!
 //! Answers follow the OTLP/HTTP specification: 200 with an export response (carrying
 //! `partial_success` when some items were refused) in the request's encoding; 400 with a
-//! `google.rpc.Status` for a body that cannot be decoded; 413 over the size limit; 415 for
-//! another content type; 503 with `Retry-After` when the store cannot keep up.
+//! `google.rpc.Status` for a body that cannot be decoded; 413 over the size limit (or the
+//! decoding budget); 415 for another content type; 503 with `Retry-After` when the store
+//! cannot keep up or the decoding budget stays full.
 
 // The decoding helpers return the finished error answer; boxing it buys nothing here.
 #![allow(clippy::result_large_err)]
@@ -24,7 +25,8 @@ use prost::Message;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{logs_batch, trace_partial_success, traces_batch};
+use super::{estimate, logs_batch, trace_partial_success, traces_batch};
+use crate::budget::{OverBudget, Reserved};
 use crate::ingest::{BodyError, DeclaredOversize, Ingest, IngestError, decode_body, refuse_declared_oversize};
 
 /// The two encodings of OTLP/HTTP.
@@ -117,12 +119,14 @@ fn encode_response<T: Message + Serialize>(encoding: Encoding, body: &T, status:
     (status, [(header::CONTENT_TYPE, encoding.content_type())], bytes).into_response()
 }
 
-/// The request body decoded from its encoding and compression, or the error answer.
-pub(crate) fn decode_request<T: Message + Default + DeserializeOwned>(
+/// The request body decoded from its encoding and compression under the decoding budget,
+/// or the error answer; the reservation is held until the spans are written.
+pub(crate) async fn decode_request<T: Message + Default + DeserializeOwned>(
     ingest: &Ingest,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Encoding, T), Response> {
+    estimate_protobuf: fn(&[u8]) -> usize,
+) -> Result<(Encoding, T, Reserved), Response> {
     let encoding = encoding_of(headers)?;
     let content_encoding = headers.get(header::CONTENT_ENCODING).and_then(|value| value.to_str().ok());
     let limit = ingest.limits.max_request_bytes;
@@ -130,12 +134,24 @@ pub(crate) fn decode_request<T: Message + Default + DeserializeOwned>(
         BodyError::TooLarge(limit) => error_response(encoding, StatusCode::PAYLOAD_TOO_LARGE, too_large(limit)),
         BodyError::BadEncoding(message) => error_response(encoding, StatusCode::BAD_REQUEST, message),
     })?;
+    let estimate = match encoding {
+        Encoding::Protobuf => estimate_protobuf(&body),
+        Encoding::Json => estimate::json(&body),
+    };
+    let reserved = ingest.reserve("otlp_http", body.len(), estimate).await.map_err(|refused| {
+        let status = match refused {
+            OverBudget::Malformed { .. } => StatusCode::BAD_REQUEST,
+            OverBudget::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            OverBudget::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        error_response(encoding, status, refused.to_string())
+    })?;
     let request = match encoding {
-        Encoding::Protobuf => T::decode(body.as_slice()).map_err(|error| format!("invalid OTLP protobuf: {error}")),
+        Encoding::Protobuf => T::decode(&*body).map_err(|error| format!("invalid OTLP protobuf: {error}")),
         Encoding::Json => serde_json::from_slice(&body).map_err(|error| format!("invalid OTLP JSON: {error}")),
     };
     let request = request.map_err(|message| error_response(encoding, StatusCode::BAD_REQUEST, message))?;
-    Ok((encoding, request))
+    Ok((encoding, request, reserved))
 }
 
 /// The answer to a failed store write.
@@ -157,11 +173,13 @@ async fn traces(State(ingest): State<Arc<Ingest>>, headers: HeaderMap, body: Byt
 }
 
 async fn traces_response(ingest: &Arc<Ingest>, headers: &HeaderMap, body: &[u8]) -> Response {
-    let (encoding, request) = match decode_request::<ExportTraceServiceRequest>(ingest, headers, body) {
-        Ok(decoded) => decoded,
-        Err(response) => return response,
-    };
+    let (encoding, request, _reserved) =
+        match decode_request::<ExportTraceServiceRequest>(ingest, headers, body, estimate::traces_protobuf).await {
+            Ok(decoded) => decoded,
+            Err(response) => return response,
+        };
     let (batch, rejected, message) = traces_batch(ingest, &request);
+    drop(request);
     match ingest.write("otlp_http", batch).await {
         Ok(over_limit) => {
             let partial_success = trace_partial_success(rejected, message, over_limit);
@@ -178,11 +196,13 @@ async fn logs(State(ingest): State<Arc<Ingest>>, headers: HeaderMap, body: Bytes
 }
 
 async fn logs_response(ingest: &Arc<Ingest>, headers: &HeaderMap, body: &[u8]) -> Response {
-    let (encoding, request) = match decode_request::<ExportLogsServiceRequest>(ingest, headers, body) {
-        Ok(decoded) => decoded,
-        Err(response) => return response,
-    };
+    let (encoding, request, _reserved) =
+        match decode_request::<ExportLogsServiceRequest>(ingest, headers, body, estimate::logs_protobuf).await {
+            Ok(decoded) => decoded,
+            Err(response) => return response,
+        };
     let (batch, partial_success) = logs_batch(ingest, &request);
+    drop(request);
     match ingest.write("otlp_http", batch).await {
         Ok(_) => encode_response(encoding, &ExportLogsServiceResponse { partial_success }, StatusCode::OK),
         Err(error) => ingest_error_response(encoding, error),

@@ -1,6 +1,7 @@
 //! OTLP: `http` serves `POST /v1/traces` and `/v1/logs` on 4318 (protobuf, JSON, gzip),
 //! `grpc` the trace and logs services on 4317; both turn requests into store batches here.
 
+pub(crate) mod estimate;
 pub(crate) mod grpc;
 pub(crate) mod http;
 

@@ -40,6 +40,29 @@ pub(crate) fn decode_json(body: &[u8]) -> Result<(WriteBatch, Vec<Rejected>), St
     Ok(to_batch(spans, rejected))
 }
 
+/// What a body takes decoded ([`crate::receivers::estimate`]).
+pub(crate) fn estimate(body: &[u8]) -> usize {
+    use std::mem::size_of;
+
+    use crate::receivers::estimate::JsonCosts;
+    static COSTS: JsonCosts = JsonCosts {
+        object: |name| match name {
+            b"" => {
+                2 * size_of::<Item>() + size_of::<JsonSpan>() + size_of::<ZipkinSpan>() + size_of::<clew::SpanData>()
+            }
+            b"annotations" => {
+                2 * size_of::<Lenient<JsonAnnotation>>() + size_of::<(u64, String)>() + size_of::<clew::Event>()
+            }
+            // Endpoints, the tags' map, and objects read as absent or ignored.
+            _ => size_of::<Endpoint>(),
+        },
+        maps: &[b"tags"],
+        // A tag: in the map, in the span's list, and as an attribute.
+        entry: 3 * size_of::<(String, String)>() + size_of::<clew::KeyValue>(),
+    };
+    crate::receivers::estimate::json(body, &COSTS)
+}
+
 /// An item of the body's array: a span when it is an object.
 enum Item {
     Span(Box<JsonSpan>),

@@ -5,8 +5,8 @@
 //! (`crate::query::zipkin`) beside it. [`span`] maps Zipkin's span model to the store's,
 //! [`json`] and [`proto`] read the two encodings.
 
-mod json;
-mod proto;
+pub(crate) mod json;
+pub(crate) mod proto;
 mod span;
 #[cfg(test)]
 mod tests;
@@ -20,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
+use crate::budget::OverBudget;
 use crate::events::{SpansRefused, describe_rejected};
 use crate::ingest::{BodyError, DeclaredOversize, Ingest, IngestError, decode_body, refuse_declared_oversize};
 use crate::query::Query;
@@ -68,9 +69,9 @@ async fn receive_response(ingest: &Arc<Ingest>, headers: &HeaderMap, body: &[u8]
         }
         Err(BodyError::BadEncoding(message)) => return text(StatusCode::BAD_REQUEST, message),
     };
-    let decoded = match essence.as_str() {
-        "application/x-protobuf" | "application/protobuf" => proto::decode_proto(&body),
-        "application/json" | "" => json::decode_json(&body),
+    let protobuf = match essence.as_str() {
+        "application/x-protobuf" | "application/protobuf" => true,
+        "application/json" | "" => false,
         other => {
             return text(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -78,6 +79,17 @@ async fn receive_response(ingest: &Arc<Ingest>, headers: &HeaderMap, body: &[u8]
             );
         }
     };
+    let estimate = if protobuf { proto::estimate(&body) } else { json::estimate(&body) };
+    let _reserved = match ingest.reserve("zipkin", body.len(), estimate).await {
+        Ok(reserved) => reserved,
+        Err(refused @ OverBudget::Malformed { .. }) => return text(StatusCode::BAD_REQUEST, refused.to_string()),
+        Err(refused @ OverBudget::TooLarge { .. }) => {
+            return text(StatusCode::PAYLOAD_TOO_LARGE, refused.to_string());
+        }
+        Err(refused @ OverBudget::Busy { .. }) => return text(StatusCode::SERVICE_UNAVAILABLE, refused.to_string()),
+    };
+    let decoded = if protobuf { proto::decode_proto(&body) } else { json::decode_json(&body) };
+    drop(body);
     let (batch, rejected) = match decoded {
         Ok(decoded) => decoded,
         Err(message) => return text(StatusCode::BAD_REQUEST, message),

@@ -85,6 +85,27 @@ fn endpoint_from_proto(endpoint: &messages::Endpoint) -> Endpoint {
     }
 }
 
+/// What a `ListOfSpans` body takes decoded ([`crate::receivers::estimate`]).
+pub(crate) fn estimate(body: &[u8]) -> usize {
+    use std::mem::size_of;
+
+    use crate::receivers::estimate::ProtoKind;
+    static LIST: ProtoKind = ProtoKind { cost: 0, messages: &[(1, &SPAN)] };
+    static SPAN: ProtoKind = ProtoKind {
+        cost: 2 * size_of::<messages::Span>() + size_of::<ZipkinSpan>() + size_of::<clew::SpanData>(),
+        messages: &[(8, &ENDPOINT), (9, &ENDPOINT), (10, &ANNOTATION), (11, &TAG)],
+    };
+    static ENDPOINT: ProtoKind = ProtoKind { cost: size_of::<Endpoint>(), messages: &[] };
+    static ANNOTATION: ProtoKind = ProtoKind {
+        cost: 2 * size_of::<messages::Annotation>() + size_of::<(u64, String)>() + size_of::<clew::Event>(),
+        messages: &[],
+    };
+    // A map entry: in the map, in the span's sorted list, and as an attribute.
+    static TAG: ProtoKind =
+        ProtoKind { cost: 4 * size_of::<(String, String)>() + size_of::<clew::KeyValue>(), messages: &[] };
+    crate::receivers::estimate::protobuf(body, &LIST)
+}
+
 /// Spans of a zipkin.proto `ListOfSpans` body, and counts of the invalid ones.
 pub(crate) fn decode_proto(body: &[u8]) -> Result<(WriteBatch, Vec<Rejected>), String> {
     use prost::Message;
