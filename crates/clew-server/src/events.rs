@@ -50,6 +50,26 @@ impl SpansRefused<'_> {
     }
 }
 
+/// The store began refusing writes until something outside changes (a full disk), or
+/// took them again. Logged when it changes, so once per episode.
+#[derive(Debug)]
+pub(crate) struct WritesRefused<'a> {
+    /// Why, or `None` when writes are taken again.
+    pub(crate) reason: Option<&'a str>,
+}
+
+impl WritesRefused<'_> {
+    pub(crate) fn emit(&self) {
+        match self.reason {
+            Some(reason) => write_line(&format!(
+                "writes refused reason={reason:?} (clients are answered 503 / UNAVAILABLE and retry; \
+                 /readyz is not ready until writes succeed again)"
+            )),
+            None => write_line("writes resumed"),
+        }
+    }
+}
+
 #[allow(clippy::print_stderr, reason = "the server's log is its standard error")]
 fn write_line(line: &str) {
     eprintln!("clew serve: {line}");

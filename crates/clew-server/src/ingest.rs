@@ -10,7 +10,7 @@ use clew_store::{Origin, Store, StoreError, WriteBatch};
 
 use crate::budget::{DecodeBudget, OverBudget, Reserved};
 use crate::config::Limits;
-use crate::events::LoggedOnce;
+use crate::events::{LoggedOnce, WritesRefused};
 use crate::metrics::Metrics;
 
 /// The marker appended to a string value cut to the length limit.
@@ -54,6 +54,8 @@ pub(crate) struct Ingest {
     pub(crate) logged: LoggedOnce,
     trace_counts: Mutex<TraceCounts>,
     budget: DecodeBudget,
+    /// Whether the store was last seen refusing writes until the disk changes.
+    refusing: Mutex<bool>,
 }
 
 /// What limiting did to a batch.
@@ -75,7 +77,35 @@ impl Ingest {
             logged: LoggedOnce::default(),
             trace_counts: Mutex::new(TraceCounts::default()),
             budget: DecodeBudget::new(limits.max_decoding_bytes, crate::budget::WAIT),
+            refusing: Mutex::new(false),
             limits,
+        }
+    }
+
+    /// Logs when the store begins or stops refusing writes until the disk changes.
+    pub(crate) fn note_unavailable(&self, now: Option<String>) {
+        let mut refusing = self.refusing.lock().unwrap_or_else(PoisonError::into_inner);
+        if now.is_some() != *refusing {
+            *refusing = now.is_some();
+            WritesRefused { reason: now.as_deref() }.emit();
+        }
+    }
+
+    /// Asks the store every `interval` whether it refuses writes, to log when that ends
+    /// (or begins without a write to see it), until `stop`.
+    pub(crate) async fn watch_unavailable(
+        self: Arc<Ingest>,
+        interval: std::time::Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            let store = Arc::clone(&self.store);
+            let now = tokio::task::spawn_blocking(move || store.unavailable()).await.unwrap_or(None);
+            self.note_unavailable(now);
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                _ = stop.wait_for(|stop| *stop) => return,
+            }
         }
     }
 
@@ -114,9 +144,17 @@ impl Ingest {
             return Ok(limited.spans_over_trace_limit);
         }
         let this = Arc::clone(self);
-        let result = tokio::task::spawn_blocking(move || this.store.write(batch))
-            .await
-            .map_err(|error| IngestError::Failed(format!("the write was cancelled: {error}")))?;
+        let (result, unavailable) = tokio::task::spawn_blocking(move || {
+            let result = this.store.write(batch);
+            // A refusal may be the start of an outage (a full disk): logged as it begins.
+            let unavailable = matches!(result, Err(StoreError::Busy { .. })).then(|| this.store.unavailable());
+            (result, unavailable)
+        })
+        .await
+        .map_err(|error| IngestError::Failed(format!("the write was cancelled: {error}")))?;
+        if let Some(now) = unavailable {
+            self.note_unavailable(now);
+        }
         match result {
             Ok(()) => {
                 self.metrics.add("clew_spans_received_total", &[("protocol", protocol)], spans);

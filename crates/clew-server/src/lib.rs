@@ -158,6 +158,7 @@ pub async fn start(config: ServerConfig, store: Arc<dyn Store>) -> Result<Runnin
     }
     let grpc_stop = stopped(stop_rx);
     let incoming = listen::capped_incoming(otlp_grpc, config.max_connections);
+    let watcher = Arc::clone(&ingest);
     let routes = otlp::grpc::routes(ingest);
     server.tasks.spawn(async move {
         tonic::transport::Server::builder()
@@ -169,6 +170,11 @@ pub async fn start(config: ServerConfig, store: Arc<dyn Store>) -> Result<Runnin
             .serve_with_incoming_shutdown(incoming, grpc_stop)
             .await
             .map_err(|error| format!("otlp_grpc: {error}"))
+    });
+    let stop = server.stop.subscribe();
+    server.tasks.spawn(async move {
+        watcher.watch_unavailable(std::time::Duration::from_secs(1), stop).await;
+        Ok(())
     });
     ready.store(true, Ordering::Release);
     Ok(server)

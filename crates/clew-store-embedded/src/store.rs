@@ -36,7 +36,7 @@ use clew_store::{Store, StoreError, StoreStats, TimeRange};
 use crate::block::{Block, BlockOptions, Lineage};
 use crate::dependencies::DependencyCount;
 use crate::head::Head;
-use crate::wal::{Damage, Wal, WalConfig};
+use crate::wal::{Damage, Wal, WalConfig, WalError};
 use crate::{codec, io_error};
 
 /// Settings of the embedded store. [`StoreConfig::new`] gives the defaults.
@@ -65,6 +65,9 @@ pub struct StoreConfig {
     pub row_group_rows: usize,
     /// How often the background thread looks for work.
     pub maintenance_interval: Duration,
+    /// Writes are refused (busy) while the file system of the log has less free space
+    /// than this, before it is full.
+    pub min_free_disk_bytes: u64,
 }
 
 impl StoreConfig {
@@ -82,6 +85,7 @@ impl StoreConfig {
             zstd_level: 3,
             row_group_rows: 8_192,
             maintenance_interval: Duration::from_secs(1),
+            min_free_disk_bytes: 256 << 20,
         }
     }
 
@@ -242,9 +246,11 @@ impl EmbeddedStore {
         self.inner.flush()
     }
 
-    /// Runs the background work now: compacts until no level has enough blocks, then
-    /// deletes blocks past the retention and retired blocks no query holds.
+    /// Runs the background work now: probes a broken log for room, compacts until no level
+    /// has enough blocks, then deletes blocks past the retention and retired blocks no
+    /// query holds.
     pub fn maintain(&self) -> Result<(), StoreError> {
+        self.inner.wal.retry();
         while self.inner.compact()? {}
         self.inner.expire()
     }
@@ -353,6 +359,10 @@ impl Store for EmbeddedStore {
     fn stats(&self) -> StoreStats {
         self.inner.stats()
     }
+
+    fn unavailable(&self) -> Option<String> {
+        self.inner.unavailable()
+    }
 }
 
 impl Inner {
@@ -379,7 +389,18 @@ impl Inner {
                     reason: format!("{head_spans} spans are waiting to be written to a block"),
                 });
             }
-            self.wal.append(&payload)?;
+            if let Some(reason) = self.below_floor() {
+                self.counters.writes_refused.fetch_add(1, Ordering::Relaxed);
+                return Err(StoreError::Busy { reason });
+            }
+            self.wal.append(&payload).map_err(|error| match error {
+                // A full disk, a failing device: retried by later writes and the worker.
+                WalError::Failed { .. } => {
+                    self.counters.writes_refused.fetch_add(1, Ordering::Relaxed);
+                    StoreError::Busy { reason: error.to_string() }
+                }
+                other => other.into(),
+            })?;
             let mut head = write(&self.head);
             head.insert(batch);
             head.span_count() >= self.config.head_max_spans || head.bytes() >= self.config.head_max_bytes
@@ -395,6 +416,29 @@ impl Inner {
 
     fn blocks(&self) -> Vec<Arc<Block>> {
         read(&self.blocks).clone()
+    }
+
+    /// Why writes must wait for free space, when the log's file system has less than
+    /// `min_free_disk_bytes` free.
+    fn below_floor(&self) -> Option<String> {
+        let floor = self.config.min_free_disk_bytes;
+        if floor == 0 {
+            return None;
+        }
+        let dir = self.wal.dir();
+        let stats = rustix::fs::statvfs(dir).ok()?;
+        let free = stats.f_bavail.saturating_mul(stats.f_frsize);
+        (free < floor).then(|| {
+            format!(
+                "{} has {free} bytes free, less than min_free_disk_bytes ({floor}): writes wait for space",
+                dir.display()
+            )
+        })
+    }
+
+    /// Why writes are refused until the disk changes, if they are.
+    fn unavailable(&self) -> Option<String> {
+        self.wal.failure().or_else(|| self.below_floor())
     }
 
     /// Calls `f` with the head and the head being written out, if any, and returns the
@@ -736,6 +780,9 @@ impl Inner {
                     return;
                 }
                 state.flush_wanted = false;
+            }
+            if self.wal.failure().is_some() {
+                self.wal.retry();
             }
             if self.head_due() || read(&self.flushing).is_some() {
                 let result = self.flush_once();

@@ -107,6 +107,14 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Counts for `/metrics`.
     fn stats(&self) -> StoreStats;
+
+    /// Why writes are refused now and will be until something outside changes (a full
+    /// disk, a failing device), if they are; the server's `/readyz` reports it. Queries go
+    /// on being answered. An engine retries on its own and says `None` again once writes
+    /// would succeed.
+    fn unavailable(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Counts about a store. An engine leaves at zero what it does not have (a database engine

@@ -97,6 +97,10 @@ pub(crate) struct ServeSettings {
     #[arg(long, env = "CLEW_MAINTENANCE_INTERVAL", value_name = "DURATION")]
     pub(crate) maintenance_interval: Option<HumanDuration>,
 
+    /// Free space below which writes are refused (503) before the disk is full
+    #[arg(long, env = "CLEW_MIN_FREE_DISK_BYTES", value_name = "SIZE")]
+    pub(crate) min_free_disk_bytes: Option<ByteSize>,
+
     /// Largest request body after decompression, e.g. 16MiB
     #[arg(long, env = "CLEW_MAX_REQUEST_BYTES", value_name = "SIZE")]
     pub(crate) max_request_bytes: Option<ByteSize>,
@@ -183,6 +187,7 @@ fn defaults() -> Vec<(&'static str, String)> {
         ("zstd_level", store.zstd_level.to_string()),
         ("row_group_rows", store.row_group_rows.to_string()),
         ("maintenance_interval", duration(store.maintenance_interval)),
+        ("min_free_disk_bytes", ByteSize(store.min_free_disk_bytes).to_string()),
         ("max_request_bytes", bytes(server.limits.max_request_bytes)),
         ("max_decoding_bytes", bytes(server.limits.max_decoding_bytes)),
         ("max_attributes_per_span", server.limits.max_attributes_per_span.to_string()),
@@ -250,6 +255,7 @@ impl ServeSettings {
             zstd_level: self.zstd_level.or(file.zstd_level),
             row_group_rows: self.row_group_rows.or(file.row_group_rows),
             maintenance_interval: self.maintenance_interval.or(file.maintenance_interval),
+            min_free_disk_bytes: self.min_free_disk_bytes.or(file.min_free_disk_bytes),
             max_request_bytes: self.max_request_bytes.or(file.max_request_bytes),
             max_decoding_bytes: self.max_decoding_bytes.or(file.max_decoding_bytes),
             max_attributes_per_span: self.max_attributes_per_span.or(file.max_attributes_per_span),
@@ -335,6 +341,9 @@ impl ServeSettings {
         if let Some(ByteSize(bytes)) = self.wal_segment_bytes {
             store.wal_segment_bytes = bytes;
         }
+        if let Some(ByteSize(bytes)) = self.min_free_disk_bytes {
+            store.min_free_disk_bytes = bytes;
+        }
         if let Some(ZstdLevel(level)) = self.zstd_level {
             store.zstd_level = level;
         }
@@ -401,6 +410,7 @@ mod tests {
                 "--zstd-level=9",
                 "--row-group-rows=128",
                 "--maintenance-interval=250ms",
+                "--min-free-disk-bytes=3MiB",
                 "--max-request-bytes=1KiB",
                 "--max-decoding-bytes=1MiB",
                 "--max-attributes-per-span=5",
@@ -429,6 +439,7 @@ mod tests {
         assert_eq!((store.compaction_blocks, store.compaction_max_spans), (3, 5000));
         assert_eq!((store.wal_segment_bytes, store.zstd_level, store.row_group_rows), (1 << 20, 9, 128));
         assert_eq!(store.maintenance_interval, Duration::from_millis(250));
+        assert_eq!(store.min_free_disk_bytes, 3 << 20);
         assert_eq!(
             server.limits,
             clew_server::Limits {

@@ -6,7 +6,8 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 /// A running `clew serve`, killed and waited for on drop.
 pub(crate) struct Serve {
@@ -17,6 +18,8 @@ pub(crate) struct Serve {
     pub(crate) otlp_http: String,
     /// The log lines up to the one with the addresses.
     pub(crate) startup: Vec<String>,
+    /// The log lines after it, as they come (the condition variable is told of each).
+    pub(crate) log: Arc<(Mutex<Vec<String>>, Condvar)>,
     /// The line with the addresses, from "query" on.
     addresses: String,
 }
@@ -29,6 +32,23 @@ impl Drop for Serve {
 }
 
 impl Serve {
+    /// The log lines after startup that contain `what`.
+    pub(crate) fn log_lines(&self, what: &str) -> Vec<String> {
+        self.log.0.lock().unwrap().iter().filter(|line| line.contains(what)).cloned().collect()
+    }
+
+    /// Waits until `count` log lines after startup contain `what`; panics after `timeout`.
+    pub(crate) fn wait_for_log(&self, what: &str, count: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let (lines, told) = &*self.log;
+        let mut lines = lines.lock().unwrap();
+        while lines.iter().filter(|line| line.contains(what)).count() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no {count} log lines with {what:?} in {timeout:?}: {lines:?}");
+            lines = told.wait_timeout(lines, left).unwrap().0;
+        }
+    }
+
     /// The address after `label` in the line with the addresses ("query ", "OTLP/gRPC on "…).
     pub(crate) fn addr(&self, label: &str) -> String {
         let start = self.addresses.find(label).unwrap() + label.len();
@@ -69,8 +89,16 @@ pub(crate) fn serve_with(data_dir: &Path, flags: &[&str]) -> Serve {
             let addresses = format!("query {rest}");
             log.push(line);
             // Keep draining the log so that the server never blocks on a full pipe.
-            std::thread::spawn(move || while lines.recv().is_ok() {});
-            let mut serve = Serve { child, http: String::new(), otlp_http: String::new(), startup: log, addresses };
+            let later = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+            let sink = Arc::clone(&later);
+            std::thread::spawn(move || {
+                while let Ok(line) = lines.recv() {
+                    sink.0.lock().unwrap().push(line);
+                    sink.1.notify_all();
+                }
+            });
+            let mut serve =
+                Serve { child, http: String::new(), otlp_http: String::new(), startup: log, log: later, addresses };
             serve.http = serve.addr("query ");
             serve.otlp_http = serve.addr("OTLP/HTTP on ");
             return serve;
