@@ -1,8 +1,9 @@
 //! `clew serve`: receivers for OTLP and Zipkin, the query engine and the HTTP APIs, over
 //! any storage engine behind the [`Store`] trait of `clew-store`.
 //!
-//! [`start`] takes an open store, binds every port and returns a [`RunningServer`] with
-//! the bound addresses; [`RunningServer::shutdown`] stops accepting, finishes the requests
+//! [`start`] takes a store (open, or an [`OpeningStore`] that the caller opens while the
+//! server listens), binds every port and returns a [`RunningServer`] with the bound
+//! addresses; [`RunningServer::shutdown`] stops accepting, finishes the requests
 //! in flight and closes the store (the embedded engine writes its head out as a block).
 //!
 //! | port (default) | what                                                                      |
@@ -21,6 +22,7 @@ pub mod fuzzing;
 mod ingest;
 mod listen;
 mod metrics;
+mod opening;
 mod query;
 mod receivers;
 mod selftrace;
@@ -36,6 +38,7 @@ use tokio::task::JoinSet;
 
 pub use config::{Limits, ServerConfig};
 pub use ingest::TRUNCATED_MARKER;
+pub use opening::OpeningStore;
 pub use selftrace::SERVICE_NAME as SELF_SERVICE_NAME;
 
 use crate::ingest::Ingest;

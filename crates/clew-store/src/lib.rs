@@ -115,6 +115,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     fn unavailable(&self) -> Option<String> {
         None
     }
+
+    /// What the engine is still doing before it answers (replaying its log), if anything;
+    /// calls made meanwhile wait. The server's `/readyz` reports it.
+    fn opening(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Counts about a store. An engine leaves at zero what it does not have (a database engine

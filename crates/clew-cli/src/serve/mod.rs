@@ -1,4 +1,5 @@
-//! `clew serve`: opens the embedded store, hands it to the server, and runs until SIGINT or
+//! `clew serve`: starts the server, opens the embedded store behind it (the ports answer
+//! while the log replays), and runs until SIGINT or
 //! SIGTERM, when the server stops accepting, finishes what is in flight and closes the
 //! store. Its settings are in [`settings`].
 
@@ -26,11 +27,28 @@ pub(crate) fn run(settings: ServeSettings) -> Result<(), String> {
 async fn serve(resolved: Resolved) -> Result<(), String> {
     let Resolved { server: config, store: store_config, demo } = resolved;
     let data_dir = store_config.data_dir.clone();
-    let (store, report) = tokio::task::spawn_blocking(move || EmbeddedStore::open(store_config))
+    // The ports open first; requests wait while the log replays.
+    let opening = clew_server::OpeningStore::new("replaying the write-ahead log");
+    let mut server = clew_server::start(config, Arc::clone(&opening) as _).await.map_err(|error| error.to_string())?;
+    log(&format!(
+        "clew serve: query API and UI on http://{}, OTLP/gRPC on {}, OTLP/HTTP on http://{}, Zipkin on http://{}",
+        server.http_addr, server.otlp_grpc_addr, server.otlp_http_addr, server.zipkin_addr
+    ));
+    let opened = tokio::task::spawn_blocking(move || EmbeddedStore::open(store_config))
         .await
-        .map_err(|error| format!("opening the store was cancelled: {error}"))?
-        .map_err(|error| format!("store: {error}"))?;
-    let mut server = clew_server::start(config, Arc::new(store)).await.map_err(|error| error.to_string())?;
+        .map_err(|error| format!("opening the store was cancelled: {error}"))
+        .and_then(|opened| opened.map_err(|error| format!("store: {error}")));
+    let report = match opened {
+        Ok((store, report)) => {
+            opening.open(Arc::new(store));
+            report
+        }
+        Err(error) => {
+            opening.fail(error.clone());
+            let _ = server.shutdown().await;
+            return Err(error);
+        }
+    };
     log(&format!(
         "clew serve: data in {} ({} blocks, {} spans replayed from the log)",
         data_dir.display(),
@@ -52,10 +70,6 @@ async fn serve(resolved: Resolved) -> Result<(), String> {
     for (path, reason) in &report.unreadable_blocks {
         log(&format!("clew serve: skipped unreadable block {}: {reason}", path.display()));
     }
-    log(&format!(
-        "clew serve: query API and UI on http://{}, OTLP/gRPC on {}, OTLP/HTTP on http://{}, Zipkin on http://{}",
-        server.http_addr, server.otlp_grpc_addr, server.otlp_http_addr, server.zipkin_addr
-    ));
     if demo {
         let endpoint = format!("http://{}", client::loopback(server.otlp_http_addr));
         tokio::task::spawn_blocking(move || {

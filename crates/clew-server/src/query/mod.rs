@@ -211,16 +211,21 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// 200 when the server takes writes; 503 with the reason while it starts or while the
-/// store refuses writes (a full disk). Queries are answered either way.
+/// 200 when the server takes writes; 503 with the reason while it starts (the store
+/// replays its log) or while the store refuses writes (a full disk). Queries are answered
+/// either way (while the store opens, once it is open).
 async fn readyz(State(query): State<Query>) -> Response {
     if !query.ready.load(Ordering::Acquire) {
         return (StatusCode::SERVICE_UNAVAILABLE, "starting\n").into_response();
     }
     let store = Arc::clone(&query.store);
-    match tokio::task::spawn_blocking(move || store.unavailable()).await.unwrap_or(None) {
+    let answer = tokio::task::spawn_blocking(move || match store.opening() {
+        Some(doing) => Some(format!("starting: {doing}")),
+        None => store.unavailable().map(|reason| format!("not ready: {reason}")),
+    });
+    match answer.await.unwrap_or(None) {
         None => (StatusCode::OK, "ready\n").into_response(),
-        Some(reason) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {reason}\n")).into_response(),
+        Some(reason) => (StatusCode::SERVICE_UNAVAILABLE, format!("{reason}\n")).into_response(),
     }
 }
 
