@@ -319,16 +319,19 @@ fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
     headers.get(axum::http::header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
-/// Whether a request declares a body over `limit` and waits (`Expect: 100-continue`) to be
-/// told to send it: such a request is refused before anything is read. One that does not
-/// wait has its body read up to the limit first, so that the client is done sending when
-/// the 413 comes and reads it instead of a reset connection.
-pub(crate) fn refuse_before_reading(headers: &axum::http::HeaderMap, limit: usize) -> bool {
-    let waits = headers
+/// Whether a request declares (in `Content-Length`) a body over `limit`: it is answered 413
+/// before its body is read (`crate::listen` reads it away meanwhile, so that the client,
+/// still sending, reads the answer instead of a reset connection).
+pub(crate) fn declared_over(headers: &axum::http::HeaderMap, limit: usize) -> bool {
+    declared_length(headers).is_some_and(|length| length > limit as u64)
+}
+
+/// Whether a request waits (`Expect: 100-continue`) to be told to send its body.
+pub(crate) fn waits_for_continue(headers: &axum::http::HeaderMap) -> bool {
+    headers
         .get(axum::http::header::EXPECT)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.trim().eq_ignore_ascii_case("100-continue"));
-    waits && declared_length(headers).is_some_and(|length| length > limit as u64)
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("100-continue"))
 }
 
 /// What a receiver answers, in its protocol's form, to a body over `limit` bytes.
@@ -343,15 +346,15 @@ pub(crate) struct DeclaredOversize {
     pub(crate) answer: OversizeAnswer,
 }
 
-/// A request that declares a body over the size limit and waits for `100 Continue` is
-/// answered 413 before its body is read ([`refuse_before_reading`]), in its receiver's form.
+/// A request that declares a body over the size limit is answered 413 before its body is
+/// read ([`declared_over`]; no `100 Continue` for it), in its receiver's form.
 pub(crate) async fn refuse_declared_oversize(
     axum::extract::State(state): axum::extract::State<DeclaredOversize>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let limit = state.ingest.limits.max_request_bytes;
-    if !refuse_before_reading(request.headers(), limit) {
+    if !declared_over(request.headers(), limit) {
         return next.run(request).await;
     }
     let response = (state.answer)(limit, request.headers());

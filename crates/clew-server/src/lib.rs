@@ -94,8 +94,19 @@ pub struct RunningServer {
     tasks: JoinSet<Result<(), String>>,
 }
 
+/// Connections the kernel holds for a listener that has `max_connections` open (the
+/// standard library's 128 would refuse a burst of clients beyond that).
+const BACKLOG: u32 = 1024;
+
 async fn bind(setting: &'static str, addr: SocketAddr) -> Result<TcpListener, ServerError> {
-    TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { setting, addr, source })
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() };
+    socket
+        .and_then(|socket| {
+            socket.set_reuseaddr(true)?;
+            socket.bind(addr)?;
+            socket.listen(BACKLOG)
+        })
+        .map_err(|source| ServerError::Bind { setting, addr, source })
 }
 
 fn local_addr(listener: &TcpListener, setting: &'static str, addr: SocketAddr) -> Result<SocketAddr, ServerError> {
@@ -160,7 +171,9 @@ pub async fn start(config: ServerConfig, store: Arc<dyn Store>) -> Result<Runnin
         });
     }
     let grpc_stop = stopped(stop_rx);
-    let incoming = listen::capped_incoming(otlp_grpc, config.max_connections);
+    // Longer than any call may take, so that only a connection without calls is idle.
+    let idle = config.header_timeout.saturating_add(config.body_timeout);
+    let incoming = listen::capped_incoming(otlp_grpc, config.max_connections, idle);
     let watcher = Arc::clone(&ingest);
     let routes = otlp::grpc::routes(ingest);
     server.tasks.spawn(async move {

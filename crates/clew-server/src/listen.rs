@@ -4,6 +4,9 @@
 //! `header_timeout` to arrive (which also closes a keep-alive connection left idle that
 //! long), and a request answered 408 when its body takes longer than `body_timeout`.
 //!
+//! The gRPC port's connections are capped the same way ([`capped_incoming`]) and closed
+//! after `header_timeout` + `body_timeout` without traffic.
+//!
 //! A stop stops accepting, lets every connection finish the request it is serving, and
 //! returns once they are all closed.
 
@@ -13,7 +16,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -40,10 +43,18 @@ pub(crate) fn with_body_bounds(router: Router, bounds: ConnectionBounds) -> Rout
 }
 
 async fn read_body_within_bounds(State(bounds): State<ConnectionBounds>, request: Request, next: Next) -> Response {
-    // A request that waits for `100 Continue` with a declared body over the limit is the
-    // receiver's to refuse, in its own format, before anything is read.
-    if crate::ingest::refuse_before_reading(request.headers(), bounds.max_body_bytes) {
-        return next.run(request).await;
+    // A request that declares a body over the limit is the receiver's to refuse, in its own
+    // format, before anything is read. A client that waits for `100 Continue` sends
+    // nothing; one that does not is sending already, and what it sends is read away while
+    // the answer goes out, so that it reads the 413 rather than a reset connection.
+    if crate::ingest::declared_over(request.headers(), bounds.max_body_bytes) {
+        let (parts, body) = request.into_parts();
+        if !crate::ingest::waits_for_continue(&parts.headers) {
+            tokio::spawn(read_away(body));
+        }
+        let mut response = next.run(Request::from_parts(parts, Body::empty())).await;
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
     }
     let (parts, body) = request.into_parts();
     let read = tokio::time::timeout(bounds.body_timeout, axum::body::to_bytes(body, bounds.max_body_bytes)).await;
@@ -68,6 +79,19 @@ async fn read_body_within_bounds(State(bounds): State<ConnectionBounds>, request
         }
     };
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// How long the body of a refused request is read away, at most.
+const READ_AWAY: Duration = Duration::from_secs(2);
+
+/// Reads and drops what a client sends of a body that was refused, for [`READ_AWAY`] at
+/// most: a client that writes its whole body before it reads the answer then reads the
+/// 413 rather than a broken pipe. It costs no memory, and the connection is one of
+/// `max_connections` meanwhile.
+async fn read_away(body: Body) {
+    use futures_util::StreamExt;
+    let mut data = body.into_data_stream();
+    let _ = tokio::time::timeout(READ_AWAY, async { while let Some(Ok(_)) = data.next().await {} }).await;
 }
 
 /// Resolves once `stop` is true (or its sender is gone).
@@ -125,11 +149,22 @@ pub(crate) async fn serve(
     Ok(())
 }
 
-/// A connection of the gRPC port, holding one of the listener's permits until it closes.
+/// A connection of the gRPC port, holding one of the listener's permits until it closes,
+/// and closed once nothing has crossed it (a byte read or written) for `idle`: an idle
+/// connection does not hold its permit for ever. `idle` is longer than the longest call
+/// (`body_timeout`), which always ends with an answer, so no call is cut.
 #[derive(Debug)]
 pub(crate) struct CappedStream {
     stream: tokio::net::TcpStream,
     _permit: tokio::sync::OwnedSemaphorePermit,
+    idle: Duration,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl CappedStream {
+    fn active(&mut self) {
+        self.deadline.as_mut().reset(tokio::time::Instant::now() + self.idle);
+    }
 }
 
 impl tokio::io::AsyncRead for CappedStream {
@@ -138,7 +173,22 @@ impl tokio::io::AsyncRead for CappedStream {
         context: &mut std::task::Context<'_>,
         buffer: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.stream).poll_read(context, buffer)
+        let filled = buffer.filled().len();
+        match std::pin::Pin::new(&mut self.stream).poll_read(context, buffer) {
+            std::task::Poll::Pending => match self.deadline.as_mut().poll(context) {
+                std::task::Poll::Ready(()) => std::task::Poll::Ready(Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the connection was idle too long",
+                ))),
+                std::task::Poll::Pending => std::task::Poll::Pending,
+            },
+            ready => {
+                if buffer.filled().len() > filled {
+                    self.active();
+                }
+                ready
+            }
+        }
     }
 }
 
@@ -148,7 +198,11 @@ impl tokio::io::AsyncWrite for CappedStream {
         context: &mut std::task::Context<'_>,
         bytes: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.stream).poll_write(context, bytes)
+        let written = std::pin::Pin::new(&mut self.stream).poll_write(context, bytes);
+        if matches!(written, std::task::Poll::Ready(Ok(count)) if count > 0) {
+            self.active();
+        }
+        written
     }
 
     fn poll_flush(
@@ -174,20 +228,23 @@ impl tonic::transport::server::Connected for CappedStream {
     }
 }
 
-/// The gRPC port's connections, at most `max_connections` open at once: the next one is
-/// accepted only once a permit is free.
+/// The gRPC port's connections, at most `max_connections` open at once (the next one is
+/// accepted only once a permit is free), each closed after `idle` without traffic.
 pub(crate) fn capped_incoming(
     listener: TcpListener,
     max_connections: usize,
+    idle: Duration,
 ) -> impl futures_util::Stream<Item = Result<CappedStream, std::io::Error>> {
     let permits = Arc::new(Semaphore::new(max_connections.max(1)));
-    futures_util::stream::unfold((listener, permits), |(listener, permits)| async move {
+    futures_util::stream::unfold((listener, permits), move |(listener, permits)| async move {
         let permit = Arc::clone(&permits).acquire_owned().await.ok()?;
         loop {
             // A connection that failed before it was accepted: the listener goes on.
             if let Ok((stream, _)) = listener.accept().await {
                 let _ = stream.set_nodelay(true);
-                return Some((Ok(CappedStream { stream, _permit: permit }), (listener, permits)));
+                let deadline = Box::pin(tokio::time::sleep(idle));
+                let stream = CappedStream { stream, _permit: permit, idle, deadline };
+                return Some((Ok(stream), (listener, permits)));
             }
         }
     })

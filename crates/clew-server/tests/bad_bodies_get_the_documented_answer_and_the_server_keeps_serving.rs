@@ -276,7 +276,7 @@ fn answer_to_head(address: &str, head: &str) -> String {
 }
 
 #[test]
-fn a_declared_length_over_the_limit_is_refused_before_the_body_is_sent() {
+fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(dir.path(), |_| {});
     for (address, path) in [(&server.otlp_http, "/v1/traces"), (&server.zipkin, "/api/v2/spans")] {
@@ -287,6 +287,16 @@ fn a_declared_length_over_the_limit_is_refused_before_the_body_is_sent() {
         let answer = answer_to_head(address, &head);
         assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
         assert!(!answer.contains("100 Continue"), "{path}: {answer}");
+        // Without `Expect`, a client sends its body at once: the 413 comes while it is still
+        // sending, long before the declared length (or the limit) has arrived.
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: clew\r\nContent-Type: application/json\r\n\
+             Content-Length: 9223372036854775808\r\n\r\n{}",
+            "x".repeat(4096)
+        );
+        let answer = answer_to_head(address, &head);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(answer.to_ascii_lowercase().contains("connection: close"), "{path}: {answer}");
     }
     assert_still_serving(&server, 79);
 }

@@ -1,7 +1,9 @@
 //! A listener closes a connection whose request headers do not come within
 //! `header_timeout` (an idle keep-alive connection too), answers 408 to a request whose body
 //! does not come within `body_timeout`, and serves at most `max_connections` connections at
-//! once, so that idle or slow clients cannot hold the server's file descriptors.
+//! once, so that idle or slow clients cannot hold the server's file descriptors. The gRPC
+//! port closes a connection without traffic for `header_timeout` + `body_timeout`, one that
+//! never spoke and one that made a call alike.
 
 #![allow(clippy::unwrap_used)]
 
@@ -50,6 +52,39 @@ fn idle_connections_and_slow_headers_are_closed() {
     kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: clew\r\n\r\n").unwrap();
     let answer = read_to_close(&mut kept);
     assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok\n"), "{answer}");
+}
+
+#[test]
+fn idle_grpc_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), |config| {
+        config.header_timeout = Duration::from_millis(200);
+        config.body_timeout = Duration::from_millis(300);
+    });
+    // Nothing sent at all: closed, with nothing said but the server's HTTP/2 SETTINGS.
+    let mut silent = connect(&server.otlp_grpc);
+    let mut answer = Vec::new();
+    silent.read_to_end(&mut answer).unwrap();
+    assert!(answer.is_empty() || answer[3] == 4, "{answer:?}");
+    // A call, then nothing: the HTTP/2 connection is closed once idle.
+    let mut called = connect(&server.otlp_grpc);
+    called.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").unwrap();
+    // An empty SETTINGS frame.
+    called.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).unwrap();
+    let mut answer = Vec::new();
+    called.read_to_end(&mut answer).unwrap();
+    assert!(answer.len() >= 9 && answer[3] == 4, "the server's SETTINGS came first: {answer:?}");
+    // A gRPC call on a fresh connection still works.
+    let client = reqwest::blocking::Client::builder().http2_prior_knowledge().build().unwrap();
+    let response = client
+        .post(format!("{}/opentelemetry.proto.collector.trace.v1.TraceService/Export", server.otlp_grpc))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(vec![0_u8; 5])
+        .send()
+        .unwrap();
+    // An error would be a trailers-only answer, its grpc-status in the headers.
+    assert_eq!((response.status().as_u16(), response.headers().get("grpc-status")), (200, None));
 }
 
 #[test]

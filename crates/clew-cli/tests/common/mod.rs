@@ -63,7 +63,18 @@ pub(crate) fn serve(data_dir: &Path) -> Serve {
 
 /// Starts `clew serve` on ephemeral ports with more flags.
 pub(crate) fn serve_with(data_dir: &Path, flags: &[&str]) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clew"))
+    serve_in(Command::new(env!("CARGO_BIN_EXE_clew")), data_dir, flags)
+}
+
+/// Starts `clew serve` with at most `files` open file descriptors (`ulimit -n`).
+pub(crate) fn serve_with_open_files(files: u32, data_dir: &Path, flags: &[&str]) -> Serve {
+    let mut command = Command::new("sh");
+    command.args(["-c", &format!("ulimit -n {files} && exec \"$0\" \"$@\""), env!("CARGO_BIN_EXE_clew")]);
+    serve_in(command, data_dir, flags)
+}
+
+fn serve_in(mut command: Command, data_dir: &Path, flags: &[&str]) -> Serve {
+    let mut child = command
         .args(["serve", "--data-dir"])
         .arg(data_dir)
         .args(["--http-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
