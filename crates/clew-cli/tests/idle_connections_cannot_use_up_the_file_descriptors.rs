@@ -1,7 +1,8 @@
 //! Under a file-descriptor limit of 128, three hundred idle connections to the OTLP/HTTP and
 //! gRPC ports (never timed out here) take no more than their listeners' `max_connections`:
 //! the query port answers meanwhile, and an export that waits behind them is served once
-//! they go.
+//! they go. With the default `max_connections` (256 per listener) under that limit, the
+//! server lowers it to fit and says so.
 
 // Each child is killed and waited for by `Serve`'s Drop.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
@@ -56,4 +57,11 @@ fn idle_connections_cannot_use_up_the_file_descriptors() {
     drop(idle_grpc);
     let ready = answer(&mut connect(&server.http), b"GET /readyz HTTP/1.1\r\nHost: clew\r\nConnection: close\r\n\r\n");
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+
+    let defaults = serve_with_open_files(128, &dir.path().join("defaults"), &[]);
+    assert!(
+        defaults.startup.iter().any(|line| line.contains("max_connections lowered from 256 to 16 per listener")),
+        "{:?}",
+        defaults.startup
+    );
 }

@@ -24,8 +24,43 @@ pub(crate) fn run(settings: ServeSettings) -> Result<(), String> {
     runtime.block_on(serve(resolved))
 }
 
+/// File descriptors kept for what is not a connection: the listeners, the log, block
+/// files being read, the runtime's own.
+const FILES_BESIDES_CONNECTIONS: u64 = 64;
+
+/// Makes the four listeners' `max_connections` fit under the open-file limit: the soft
+/// limit is raised towards the hard one when it is too low (as Go's runtime does), and
+/// `max_connections` lowered if that is not enough, so that connections cannot use up the
+/// descriptors the store needs. Returns what was done, for the log.
+fn fit_open_files(config: &mut clew_server::ServerConfig) -> Option<String> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let listeners = 4;
+    let needed = (config.max_connections as u64).saturating_mul(listeners).saturating_add(FILES_BESIDES_CONNECTIONS);
+    let limit = getrlimit(Resource::Nofile);
+    let soft = limit.current?;
+    if soft >= needed {
+        return None;
+    }
+    let raised = limit.maximum.map_or(needed, |hard| hard.min(needed));
+    let raise = Rlimit { current: Some(raised), maximum: limit.maximum };
+    if raised > soft && setrlimit(Resource::Nofile, raise).is_ok() && raised >= needed {
+        return Some(format!("raised the open-file limit from {soft} to {raised}"));
+    }
+    let files = getrlimit(Resource::Nofile).current.unwrap_or(soft);
+    let fitting = (files.saturating_sub(FILES_BESIDES_CONNECTIONS) / listeners).max(1);
+    let before = config.max_connections;
+    config.max_connections = usize::try_from(fitting).unwrap_or(usize::MAX).min(before);
+    Some(format!(
+        "max_connections lowered from {before} to {} per listener to fit the open-file limit of {files}",
+        config.max_connections
+    ))
+}
+
 async fn serve(resolved: Resolved) -> Result<(), String> {
-    let Resolved { server: config, store: store_config, demo } = resolved;
+    let Resolved { server: mut config, store: store_config, demo } = resolved;
+    if let Some(done) = fit_open_files(&mut config) {
+        log(&format!("clew serve: {done}"));
+    }
     let data_dir = store_config.data_dir.clone();
     // The ports open first; requests wait while the log replays.
     let opening = clew_server::OpeningStore::new("replaying the write-ahead log");
