@@ -34,6 +34,7 @@ pub fn otlp_logs_protobuf(bytes: &[u8]) {
 
 /// An OTLP/HTTP JSON logs body, decoded and mapped to clew records.
 pub fn otlp_logs_json(bytes: &[u8]) {
+    let _ = estimate::json(bytes);
     if let Ok(request) = serde_json::from_slice::<ExportLogsServiceRequest>(bytes) {
         logs(&request);
     }
