@@ -128,9 +128,7 @@ impl Signal for Traces {
     async fn export(ingest: Arc<Ingest>, message: Bytes) -> Result<ExportTraceServiceResponse, Status> {
         let _reserved = reserve(&ingest, &message, estimate::traces_protobuf).await?;
         let request: ExportTraceServiceRequest = decode(&message)?;
-        drop(message);
         let (batch, rejected, text) = traces_batch(&ingest, &request);
-        drop(request);
         let over_limit = ingest.write("otlp_grpc", batch).await.map_err(status_of)?;
         Ok(ExportTraceServiceResponse { partial_success: trace_partial_success(rejected, text, over_limit) })
     }
@@ -148,9 +146,7 @@ impl Signal for Logs {
     async fn export(ingest: Arc<Ingest>, message: Bytes) -> Result<ExportLogsServiceResponse, Status> {
         let _reserved = reserve(&ingest, &message, estimate::logs_protobuf).await?;
         let request: ExportLogsServiceRequest = decode(&message)?;
-        drop(message);
         let (batch, partial_success) = logs_batch(&ingest, &request);
-        drop(request);
         ingest.write("otlp_grpc", batch).await.map_err(status_of)?;
         Ok(ExportLogsServiceResponse { partial_success })
     }

@@ -89,7 +89,6 @@ async fn receive_response(ingest: &Arc<Ingest>, headers: &HeaderMap, body: &[u8]
         Err(refused @ OverBudget::Busy { .. }) => return text(StatusCode::SERVICE_UNAVAILABLE, refused.to_string()),
     };
     let decoded = if protobuf { proto::decode_proto(&body) } else { json::decode_json(&body) };
-    drop(body);
     let (batch, rejected) = match decoded {
         Ok(decoded) => decoded,
         Err(message) => return text(StatusCode::BAD_REQUEST, message),
