@@ -7,9 +7,10 @@
 //! ```
 //!
 //! A write is appended to the log, then added to the head; it is acknowledged after both.
-//! A background thread writes the head out as a block when it reaches its size or age
-//! threshold, then deletes the log segments the block made redundant; it also compacts
-//! small blocks and deletes blocks past the retention.
+//! A flusher thread writes the head out as a block when it reaches its size or age
+//! threshold, then deletes the log segments the block made redundant. A compactor thread,
+//! at a lower CPU priority, merges small blocks and deletes blocks past the retention; it
+//! never holds up a flush.
 //!
 //! The crash rules: a block records the first log segment it does not cover
 //! (`wal_through`), and opening the store deletes the segments below the highest such mark
@@ -63,7 +64,7 @@ pub struct StoreConfig {
     pub zstd_level: i32,
     /// Rows per Parquet row group.
     pub row_group_rows: usize,
-    /// How often the background thread looks for work.
+    /// How often the background threads look for work.
     pub maintenance_interval: Duration,
     /// Writes are refused (busy) while the file system of the log has less free space
     /// than this, before it is full.
@@ -121,12 +122,13 @@ pub struct OpenReport {
     pub unreadable_blocks: Vec<(PathBuf, String)>,
 }
 
-/// The embedded store. Dropping it stops the background thread without writing the head
+/// The embedded store. Dropping it stops the background threads without writing the head
 /// out (the log keeps it); [`EmbeddedStore::close`] writes it out first.
 #[derive(Debug)]
 pub struct EmbeddedStore {
     inner: Arc<Inner>,
-    worker: Mutex<Option<JoinHandle<()>>>,
+    /// The flusher and the compactor.
+    workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
 #[derive(Debug)]
@@ -145,8 +147,10 @@ struct Inner {
     blocks: RwLock<Vec<Arc<Block>>>,
     /// Blocks replaced or expired, deleted once no query holds them.
     retired: Mutex<Vec<Arc<Block>>>,
-    /// One flush or compaction at a time.
-    maintenance: Mutex<()>,
+    /// One flush at a time.
+    flush_lock: Mutex<()>,
+    /// One compaction or expiry at a time; a flush goes on meanwhile.
+    compaction_lock: Mutex<()>,
     wake: Condvar,
     worker_state: Mutex<WorkerState>,
     next_block: AtomicU64,
@@ -189,7 +193,7 @@ fn now_unix_nano() -> u64 {
 
 impl EmbeddedStore {
     /// Opens the store in `config.data_dir` (created if missing): opens the blocks, replays
-    /// the log into the head and starts the background thread.
+    /// the log into the head and starts the background threads.
     pub fn open(config: StoreConfig) -> Result<(EmbeddedStore, OpenReport), StoreError> {
         let mut report = OpenReport::default();
         let blocks_dir = config.blocks_dir();
@@ -222,7 +226,8 @@ impl EmbeddedStore {
             flushing: RwLock::new(None),
             blocks: RwLock::new(blocks),
             retired: Mutex::new(Vec::new()),
-            maintenance: Mutex::new(()),
+            flush_lock: Mutex::new(()),
+            compaction_lock: Mutex::new(()),
             wake: Condvar::new(),
             worker_state: Mutex::new(WorkerState::default()),
             next_block: AtomicU64::new(0),
@@ -230,17 +235,21 @@ impl EmbeddedStore {
             last_error: Mutex::new(None),
             config,
         });
-        let worker = {
+        let mut workers = Vec::new();
+        for (name, work) in
+            [("clew-store-flush", Inner::run_flusher as fn(&Inner)), ("clew-store-compact", Inner::run_compactor)]
+        {
             let inner = Arc::clone(&inner);
-            std::thread::Builder::new()
-                .name("clew-store".into())
-                .spawn(move || inner.run_worker())
-                .map_err(io_error(&blocks_dir))?
-        };
-        Ok((EmbeddedStore { inner, worker: Mutex::new(Some(worker)) }, report))
+            let worker = std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || work(&inner))
+                .map_err(io_error(&blocks_dir))?;
+            workers.push(worker);
+        }
+        Ok((EmbeddedStore { inner, workers: Mutex::new(workers) }, report))
     }
 
-    /// Stops the background thread and writes the head out as a block.
+    /// Stops the background threads and writes the head out as a block.
     pub fn close(&self) -> Result<(), StoreError> {
         self.stop_worker();
         self.inner.flush()
@@ -263,7 +272,7 @@ impl EmbeddedStore {
     fn stop_worker(&self) {
         lock(&self.inner.worker_state).stop = true;
         self.inner.wake.notify_all();
-        if let Some(worker) = lock(&self.worker).take() {
+        for worker in std::mem::take(&mut *lock(&self.workers)) {
             let _ = worker.join();
         }
     }
@@ -634,7 +643,7 @@ impl Inner {
     /// Writes one head out as a block: the one whose earlier write failed, if any, else
     /// the current head.
     fn flush_once(&self) -> Result<(), StoreError> {
-        let _maintenance = lock(&self.maintenance);
+        let _flush = lock(&self.flush_lock);
         let pending = read(&self.flushing).clone();
         let (head, wal_through) = match pending {
             // An earlier write of this head failed; its log segments are still there.
@@ -675,7 +684,7 @@ impl Inner {
 
     /// Merges blocks of one level once there are enough of them; returns whether it did.
     fn compact(&self) -> Result<bool, StoreError> {
-        let _maintenance = lock(&self.maintenance);
+        let _compaction = lock(&self.compaction_lock);
         let blocks = self.blocks();
         let mut levels: HashMap<u32, Vec<Arc<Block>>> = HashMap::new();
         for block in blocks {
@@ -723,6 +732,7 @@ impl Inner {
 
     /// Retires blocks past the retention, and deletes retired blocks no query holds.
     fn expire(&self) -> Result<(), StoreError> {
+        let _compaction = lock(&self.compaction_lock);
         let horizon =
             now_unix_nano().saturating_sub(u64::try_from(self.config.retention.as_nanos()).unwrap_or(u64::MAX));
         let expired: Vec<Arc<Block>> = {
@@ -761,26 +771,31 @@ impl Inner {
                 || head.first_write().is_some_and(|first| first.elapsed() >= self.config.head_max_age))
     }
 
-    fn run_worker(&self) {
-        let mut last_maintenance = Instant::now();
+    /// Waits until a flush is wanted, `interval` has passed, or the store stops; returns
+    /// false on stop.
+    fn wait_for_work(&self, interval: Duration, flusher: bool) -> bool {
+        let mut state = lock(&self.worker_state);
+        let deadline = Instant::now() + interval;
         loop {
-            {
-                let mut state = lock(&self.worker_state);
-                while !state.stop && !state.flush_wanted {
-                    let (next, timeout) = self
-                        .wake
-                        .wait_timeout(state, self.config.maintenance_interval)
-                        .unwrap_or_else(PoisonError::into_inner);
-                    state = next;
-                    if timeout.timed_out() {
-                        break;
-                    }
-                }
-                if state.stop {
-                    return;
-                }
-                state.flush_wanted = false;
+            if state.stop {
+                return false;
             }
+            if flusher && state.flush_wanted {
+                state.flush_wanted = false;
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            state = self.wake.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
+    }
+
+    /// The flusher thread: writes the head out as a block when it is due (and a head whose
+    /// write failed again), and probes a broken log for room.
+    fn run_flusher(&self) {
+        while self.wait_for_work(self.config.maintenance_interval, true) {
             if self.wal.failure().is_some() {
                 self.wal.retry();
             }
@@ -788,16 +803,26 @@ impl Inner {
                 let result = self.flush_once();
                 self.note("writing the head to a block", result);
             }
-            if last_maintenance.elapsed() >= self.config.maintenance_interval {
-                last_maintenance = Instant::now();
-                let result = self.compact().map(drop);
-                self.note("compacting blocks", result);
-                let result = self.expire();
-                self.note("deleting expired blocks", result);
-            }
+        }
+    }
+
+    /// The compactor thread, at a lower CPU priority than ingest and flushes, so that
+    /// merging blocks uses the time they leave: compacts one group per
+    /// `maintenance_interval` and deletes expired blocks.
+    fn run_compactor(&self) {
+        // Linux keeps a nice value per thread; elsewhere (or if refused) it runs as is.
+        let _ = rustix::process::setpriority_process(None, COMPACTION_NICE);
+        while self.wait_for_work(self.config.maintenance_interval, false) {
+            let result = self.compact().map(drop);
+            self.note("compacting blocks", result);
+            let result = self.expire();
+            self.note("deleting expired blocks", result);
         }
     }
 }
+
+/// The nice value of the compactor thread (ingest and flushes run at 0).
+const COMPACTION_NICE: i32 = 10;
 
 fn dir_bytes(dir: &Path) -> u64 {
     fs::read_dir(dir)

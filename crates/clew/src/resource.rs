@@ -31,6 +31,8 @@ pub const TELEMETRY_SDK_VERSION: &str = "telemetry.sdk.version";
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Resource {
     attributes: Vec<KeyValue>,
+    /// Where `service.name` is in `attributes`: the store asks for it for every span.
+    service_name: Option<usize>,
 }
 
 impl Resource {
@@ -47,7 +49,12 @@ impl Resource {
     pub fn set(&mut self, attribute: KeyValue) {
         match self.attributes.iter_mut().find(|existing| existing.key == attribute.key) {
             Some(existing) => existing.value = attribute.value,
-            None => self.attributes.push(attribute),
+            None => {
+                if attribute.key == SERVICE_NAME {
+                    self.service_name = Some(self.attributes.len());
+                }
+                self.attributes.push(attribute);
+            }
         }
     }
 
@@ -63,7 +70,10 @@ impl Resource {
 
     /// `service.name`, or `unknown_service` if unset.
     pub fn service_name(&self) -> &str {
-        self.get(SERVICE_NAME).and_then(Value::as_str).unwrap_or("unknown_service")
+        self.service_name
+            .and_then(|index| self.attributes.get(index))
+            .and_then(|attribute| attribute.value.as_str())
+            .unwrap_or("unknown_service")
     }
 
     /// The default `service.name` of the OpenTelemetry specification:
