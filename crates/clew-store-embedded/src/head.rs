@@ -210,8 +210,9 @@ impl Head {
     }
 
     /// Everything, to be written as a block.
-    pub(crate) fn contents(&self) -> (Vec<StoredSpan>, Vec<StoredRecord>) {
-        (self.spans.clone(), self.records.clone())
+    /// The spans, to be written out as they are (not copied), and a copy of the records.
+    pub(crate) fn contents(&self) -> (Vec<&StoredSpan>, Vec<StoredRecord>) {
+        (self.spans.iter().collect(), self.records.clone())
     }
 }
 

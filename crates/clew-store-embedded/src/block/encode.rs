@@ -63,7 +63,10 @@ fn value_weight(value: &Value) -> usize {
     }
 }
 
-pub(super) fn span_batch(schema: &SchemaRef, spans: &[StoredSpan]) -> Result<RecordBatch, BlockError> {
+pub(super) fn span_batch<S: std::borrow::Borrow<StoredSpan>>(
+    schema: &SchemaRef,
+    spans: &[S],
+) -> Result<RecordBatch, BlockError> {
     let rows = spans.len();
     let mut trace_ids = FixedSizeBinaryBuilder::with_capacity(rows, TRACE_ID_BYTES);
     let mut starts = UInt64Builder::with_capacity(rows);
@@ -101,6 +104,7 @@ pub(super) fn span_batch(schema: &SchemaRef, spans: &[StoredSpan]) -> Result<Rec
     let mut resources = KeyValuesBuilder::default();
 
     for stored in spans {
+        let stored = stored.borrow();
         let span = &stored.span;
         trace_ids.append_value(span.trace_id.to_bytes()).map_err(BlockError::from)?;
         starts.append_value(span.start_time_unix_nano);

@@ -455,7 +455,7 @@ fn temporaries_are_removed() {
 fn a_bad_zstd_level_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let options = BlockOptions { zstd_level: 99, ..BlockOptions::default() };
-    let result = Block::write(dir.path(), "x", Vec::new(), Vec::new(), Lineage::default(), &options);
+    let result = Block::write(dir.path(), "x", Vec::<StoredSpan>::new(), Vec::new(), Lineage::default(), &options);
     assert!(is_block_error(&result), "{result:?}");
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
 }

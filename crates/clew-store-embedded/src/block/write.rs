@@ -1,5 +1,6 @@
 //! Writing a block: sorting, Arrow batches, Parquet files, `meta.json`, and the rename.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io::Write as _;
@@ -36,15 +37,15 @@ const BATCH_BYTES: usize = 256 << 20;
 
 impl Block {
     /// Writes spans and records (in any order) as block `id` under `blocks_dir`, atomically.
-    pub(crate) fn write(
+    pub(crate) fn write<S: Borrow<StoredSpan>>(
         blocks_dir: &Path,
         id: &str,
-        mut spans: Vec<StoredSpan>,
+        mut spans: Vec<S>,
         mut records: Vec<StoredRecord>,
         lineage: Lineage,
         options: &BlockOptions,
     ) -> Result<Block, StoreError> {
-        spans.sort_by_key(span_order);
+        spans.sort_by_key(|stored| span_order(stored.borrow()));
         records.sort_by_key(|stored| (stored.trace_id(), stored.time_unix_nano()));
         Block::write_sorted(blocks_dir, id, &mut spans.into_iter().map(Ok), records, lineage, options)
     }
@@ -72,10 +73,10 @@ impl Block {
 
     /// Writes spans given in [`span_order`] and sorted records; of consecutive spans with
     /// the same place in that order (the same trace id, start and span id), only the first.
-    fn write_sorted(
+    fn write_sorted<S: Borrow<StoredSpan>>(
         blocks_dir: &Path,
         id: &str,
-        spans: &mut dyn Iterator<Item = Result<StoredSpan, StoreError>>,
+        spans: &mut dyn Iterator<Item = Result<S, StoreError>>,
         records: Vec<StoredRecord>,
         lineage: Lineage,
         options: &BlockOptions,
@@ -124,10 +125,10 @@ fn next_in_order(cursors: &mut [SpanCursor<'_>]) -> Result<Option<StoredSpan>, S
 }
 
 /// Writes the block's files into `dir`; returns its trace table.
-fn write_files(
+fn write_files<S: Borrow<StoredSpan>>(
     dir: &Path,
     id: &str,
-    spans: &mut dyn Iterator<Item = Result<StoredSpan, StoreError>>,
+    spans: &mut dyn Iterator<Item = Result<S, StoreError>>,
     records: &[StoredRecord],
     lineage: Lineage,
     options: &BlockOptions,
@@ -195,10 +196,10 @@ fn nested(path: &str) -> ColumnPath {
 /// Writes `spans.parquet` in `dir` from spans in [`span_order`], leaving out a span whose
 /// place in that order is the previous one's (a copy of it), calling `each` with every span
 /// written as it passes, a batch at a time; synced; returns its size.
-fn write_spans(
+fn write_spans<S: Borrow<StoredSpan>>(
     dir: &Path,
     properties: &WriterProperties,
-    spans: &mut dyn Iterator<Item = Result<StoredSpan, StoreError>>,
+    spans: &mut dyn Iterator<Item = Result<S, StoreError>>,
     mut each: impl FnMut(&StoredSpan),
 ) -> Result<u64, StoreError> {
     let failed = |error: BlockError| block_error(dir, SPANS_FILE, error);
@@ -209,7 +210,7 @@ fn write_spans(
         .map_err(|error| failed(error.into()))?;
     let mut buffer = Vec::with_capacity(BATCH_ROWS);
     let mut bytes = 0;
-    let flush = |buffer: &mut Vec<StoredSpan>, writer: &mut ArrowWriter<File>| -> Result<(), StoreError> {
+    let flush = |buffer: &mut Vec<S>, writer: &mut ArrowWriter<File>| -> Result<(), StoreError> {
         if !buffer.is_empty() {
             let batch = span_batch(&schema, buffer).map_err(failed)?;
             writer.write(&batch).map_err(|error| failed(error.into()))?;
@@ -218,16 +219,17 @@ fn write_spans(
         Ok(())
     };
     let mut previous = None;
-    for stored in spans {
-        let stored = stored?;
-        let place = span_order(&stored);
+    for item in spans {
+        let item = item?;
+        let stored = item.borrow();
+        let place = span_order(stored);
         if previous == Some(place) {
             continue;
         }
         previous = Some(place);
-        each(&stored);
-        bytes += span_weight(&stored);
-        buffer.push(stored);
+        each(stored);
+        bytes += span_weight(stored);
+        buffer.push(item);
         if buffer.len() >= BATCH_ROWS || bytes >= BATCH_BYTES {
             flush(&mut buffer, &mut writer)?;
             bytes = 0;
