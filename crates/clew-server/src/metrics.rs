@@ -110,9 +110,10 @@ impl Metrics {
             let _ = writeln!(out, "{name}_sum{{{label_text}}} {}", histogram.sum);
             let _ = writeln!(out, "{name}_count{{{label_text}}} {}", histogram.count);
         }
-        let gauges: [(&str, &str, &str, f64); 12] = [
+        let gauges: [(&str, &str, &str, f64); 13] = [
             ("clew_store_spans_written_total", "counter", "Spans written to the store.", store.spans_written as f64),
             ("clew_store_head_spans", "gauge", "Spans in memory, not yet in a block.", store.head_spans as f64),
+            ("clew_store_head_bytes", "gauge", "Bytes the spans in memory take.", store.head_bytes as f64),
             ("clew_store_blocks", "gauge", "Blocks on disk.", store.blocks as f64),
             ("clew_store_block_bytes", "gauge", "Bytes of blocks on disk.", store.block_bytes as f64),
             ("clew_store_wal_bytes", "gauge", "Bytes of write-ahead log on disk.", store.wal_bytes as f64),

@@ -216,47 +216,81 @@ impl Head {
     }
 }
 
-/// About how many bytes a span takes in memory.
-/// About how many bytes a span takes in memory: every string and list it holds, with a
-/// fixed cost per item for the structure around it.
+/// What the allocator adds to an allocation, about (glibc: a header, rounding to 16).
+const ALLOCATION_BYTES: usize = 16;
+
+/// The head's own entry for a span (its place in its trace's list).
+const INDEX_BYTES: usize = 24;
+
+/// The heap of one allocation of `bytes`, as the allocator rounds it.
+fn heap(bytes: usize) -> usize {
+    if bytes == 0 { 0 } else { bytes.next_multiple_of(16) + ALLOCATION_BYTES }
+}
+
+/// A string's heap: its `Arc<str>` (two counts, then the text). A string the SDK wrote as a
+/// constant has none, but every string that arrives over the network does.
+fn text_bytes(text: &str) -> usize {
+    heap(if text.is_empty() { 0 } else { 16 + text.len() })
+}
+
+/// What a list holds beyond its own three words: its buffer, at its capacity.
+fn list_bytes<T>(list: &Vec<T>) -> usize {
+    heap(list.capacity() * std::mem::size_of::<T>())
+}
+
+fn attributes_bytes(attributes: &Vec<clew::KeyValue>) -> usize {
+    list_bytes(attributes)
+        + attributes.iter().map(|attribute| text_bytes(&attribute.key) + value_bytes(&attribute.value)).sum::<usize>()
+}
+
+/// The bytes a span takes in the head: the stored span itself, its index entry, and the
+/// heap of every string and list it holds — what the allocator is asked for, so that
+/// `head_max_bytes` is the memory the head takes.
 fn span_bytes(span: &SpanData) -> usize {
-    let attributes = |attributes: &[clew::KeyValue]| -> usize {
-        attributes.iter().map(|attribute| 48 + attribute.key.len() + value_bytes(&attribute.value)).sum()
-    };
-    let events: usize = span.events.iter().map(|event| 64 + event.name.len() + attributes(&event.attributes)).sum();
+    let events: usize =
+        span.events.iter().map(|event| text_bytes(&event.name) + attributes_bytes(&event.attributes)).sum::<usize>()
+            + list_bytes(&span.events);
     let links: usize = span
         .links
         .iter()
         .map(|link| {
-            96 + link.context.trace_state().map_or(0, |state| state.as_str().len()) + attributes(&link.attributes)
+            link.context.trace_state().map_or(0, |state| text_bytes(state.as_str()))
+                + attributes_bytes(&link.attributes)
         })
-        .sum();
+        .sum::<usize>()
+        + list_bytes(&span.links);
     let status = match &span.status {
-        clew::Status::Error { message } => message.len(),
+        clew::Status::Error { message } => text_bytes(message),
         _ => 0,
     };
     let texts =
-        [&span.trace_state, &span.label].iter().map(|text| text.as_ref().map_or(0, |text| text.len())).sum::<usize>();
-    256 + span.name.len() + status + texts + attributes(&span.attributes) + events + links
+        [&span.trace_state, &span.label].iter().map(|text| text.as_deref().map_or(0, text_bytes)).sum::<usize>();
+    std::mem::size_of::<StoredSpan>()
+        + INDEX_BYTES
+        + text_bytes(&span.name)
+        + status
+        + texts
+        + attributes_bytes(&span.attributes)
+        + events
+        + links
 }
 
-/// About how many bytes a trace record takes in memory.
+/// The bytes a trace record takes in the head, counted as [`span_bytes`] counts.
 fn record_bytes(record: &TraceRecord) -> usize {
     let (name, attributes) = match record {
         TraceRecord::TraceEvent(event) => (&event.name, &event.attributes),
         TraceRecord::SpanLog { event, .. } => (&event.name, &event.attributes),
     };
-    128 + name.len()
-        + attributes.iter().map(|attribute| 48 + attribute.key.len() + value_bytes(&attribute.value)).sum::<usize>()
+    std::mem::size_of::<StoredRecord>() + text_bytes(name) + attributes_bytes(attributes)
 }
 
 fn value_bytes(value: &Value) -> usize {
     match value {
-        Value::String(text) => text.len(),
-        Value::StringArray(items) => items.iter().map(|item| 16 + item.len()).sum(),
-        Value::BoolArray(items) => items.len(),
-        Value::I64Array(items) => items.len() * 8,
-        Value::F64Array(items) => items.len() * 8,
+        Value::String(text) => text_bytes(text),
+        Value::StringArray(items) => list_bytes(items) + items.iter().map(|item| text_bytes(item)).sum::<usize>(),
+        Value::BoolArray(items) => list_bytes(items),
+        Value::I64Array(items) => list_bytes(items),
+        Value::F64Array(items) => list_bytes(items),
         Value::Bool(_) | Value::I64(_) | Value::F64(_) => 0,
     }
 }

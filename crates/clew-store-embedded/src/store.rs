@@ -77,7 +77,7 @@ impl StoreConfig {
         StoreConfig {
             data_dir: data_dir.into(),
             head_max_spans: 1_000_000,
-            head_max_bytes: 512 << 20,
+            head_max_bytes: 1 << 30,
             head_max_age: Duration::from_secs(120),
             retention: Duration::from_secs(7 * 24 * 3600),
             compaction_blocks: 4,
@@ -606,14 +606,18 @@ impl Inner {
     }
 
     fn stats(&self) -> StoreStats {
-        let mut head_spans = 0;
-        self.for_each_head(|head| head_spans += head.span_count() as u64);
+        let (mut head_spans, mut head_bytes) = (0, 0);
+        self.for_each_head(|head| {
+            head_spans += head.span_count() as u64;
+            head_bytes += head.bytes() as u64;
+        });
         let blocks = self.blocks();
         let wal = self.wal.stats();
         let mut stats = StoreStats::default();
         stats.spans_written = self.counters.spans_written.load(Ordering::Relaxed);
         stats.records_written = self.counters.records_written.load(Ordering::Relaxed);
         stats.head_spans = head_spans;
+        stats.head_bytes = head_bytes;
         stats.blocks = blocks.len() as u64;
         stats.block_bytes = blocks.iter().map(|block| block.meta().bytes).sum();
         stats.wal_bytes = dir_bytes(self.wal.dir());

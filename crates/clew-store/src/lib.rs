@@ -134,6 +134,8 @@ pub struct StoreStats {
     pub records_written: u64,
     /// Spans in memory (the head and any head being written out).
     pub head_spans: u64,
+    /// Bytes the spans and records in memory take, as the engine counts them.
+    pub head_bytes: u64,
     /// Blocks on disk.
     pub blocks: u64,
     /// Bytes of blocks on disk.

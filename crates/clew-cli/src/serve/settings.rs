@@ -65,7 +65,7 @@ pub(crate) struct ServeSettings {
     #[arg(long, env = "CLEW_HEAD_MAX_SPANS", value_name = "N")]
     pub(crate) head_max_spans: Option<Count<1>>,
 
-    /// Bytes in memory before they are written to a block, e.g. 512MiB
+    /// Memory the head may take before it is written to a block, e.g. 1GiB
     #[arg(long, env = "CLEW_HEAD_MAX_BYTES", value_name = "SIZE")]
     pub(crate) head_max_bytes: Option<ByteSize>,
 
@@ -513,6 +513,6 @@ mod tests {
             let text: String = help.lines().skip(line).take(3).collect();
             assert!(text.contains(&format!("[default: {default}]")), "{flag}: {text}");
         }
-        assert!(help.contains("[default: 7d]") && help.contains("[default: 512MiB]"), "{help}");
+        assert!(help.contains("[default: 7d]") && help.contains("[default: 1GiB]"), "{help}");
     }
 }
