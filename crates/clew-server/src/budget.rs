@@ -86,6 +86,10 @@ impl DecodeBudget {
             Ok(units) if units <= self.units => units.max(1),
             _ => return Err(OverBudget::TooLarge { estimate, budget }),
         };
+        // Room now: no timer to set up.
+        if let Ok(permit) = Arc::clone(&self.permits).try_acquire_many_owned(units) {
+            return Ok(Reserved { _permit: permit });
+        }
         let busy = OverBudget::Busy { budget };
         match tokio::time::timeout(self.wait, Arc::clone(&self.permits).acquire_many_owned(units)).await {
             Ok(Ok(permit)) => Ok(Reserved { _permit: permit }),

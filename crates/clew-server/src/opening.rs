@@ -3,7 +3,7 @@
 //! (the connection is accepted and the request answered once it is there), `/metrics`
 //! shows no store counts, and `/readyz` answers 503 naming what the engine is doing.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 
 use clew::TraceId;
 use clew_store::{
@@ -11,19 +11,16 @@ use clew_store::{
     StoreStats, TimeRange, TraceData, TraceSummary, WriteBatch,
 };
 
-#[derive(Debug)]
-enum State {
-    Opening,
-    Open(Arc<dyn Store>),
-    Failed(String),
-}
-
 /// A store being opened; every call waits until it is open (or failed to open).
 #[derive(Debug)]
 pub struct OpeningStore {
     /// What the engine is doing meanwhile, for `/readyz`.
     doing: String,
-    state: Mutex<State>,
+    /// The engine, or why it could not be opened: set once, then read without a lock, so
+    /// that a call once open costs no more than a call to the engine.
+    outcome: OnceLock<Result<Arc<dyn Store>, String>>,
+    /// Only for waiting while it opens.
+    waiting: Mutex<()>,
     done: Condvar,
 }
 
@@ -31,45 +28,50 @@ impl OpeningStore {
     /// A store that will be open when [`open`](OpeningStore::open) is called; `doing` says
     /// what happens meanwhile ("replaying the write-ahead log").
     pub fn new(doing: impl Into<String>) -> Arc<OpeningStore> {
-        Arc::new(OpeningStore { doing: doing.into(), state: Mutex::new(State::Opening), done: Condvar::new() })
+        Arc::new(OpeningStore {
+            doing: doing.into(),
+            outcome: OnceLock::new(),
+            waiting: Mutex::new(()),
+            done: Condvar::new(),
+        })
     }
 
     /// The engine is open: the calls waiting for it go on.
     pub fn open(&self, store: Arc<dyn Store>) {
-        *self.lock() = State::Open(store);
-        self.done.notify_all();
+        self.settle(Ok(store));
     }
 
     /// The engine could not be opened: the calls waiting for it fail with `reason`.
     pub fn fail(&self, reason: String) {
-        *self.lock() = State::Failed(reason);
+        self.settle(Err(reason));
+    }
+
+    fn settle(&self, outcome: Result<Arc<dyn Store>, String>) {
+        let _waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self.outcome.set(outcome);
         self.done.notify_all();
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The engine, once it is open.
-    fn store(&self) -> Result<Arc<dyn Store>, StoreError> {
-        let mut state = self.lock();
-        loop {
-            match &*state {
-                State::Open(store) => return Ok(Arc::clone(store)),
-                State::Failed(reason) => {
-                    return Err(StoreError::backend("opening the store", reason.clone()));
+    fn store(&self) -> Result<&Arc<dyn Store>, StoreError> {
+        let outcome = match self.outcome.get() {
+            Some(outcome) => outcome,
+            None => {
+                let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+                loop {
+                    if let Some(outcome) = self.outcome.get() {
+                        break outcome;
+                    }
+                    waiting = self.done.wait(waiting).unwrap_or_else(PoisonError::into_inner);
                 }
-                State::Opening => state = self.done.wait(state).unwrap_or_else(PoisonError::into_inner),
             }
-        }
+        };
+        outcome.as_ref().map_err(|reason| StoreError::backend("opening the store", reason.clone()))
     }
 
     /// The engine if it is open now.
-    fn now(&self) -> Option<Arc<dyn Store>> {
-        match &*self.lock() {
-            State::Open(store) => Some(Arc::clone(store)),
-            _ => None,
-        }
+    fn now(&self) -> Option<&Arc<dyn Store>> {
+        self.outcome.get().and_then(|outcome| outcome.as_ref().ok())
     }
 }
 
@@ -127,10 +129,10 @@ impl Store for OpeningStore {
     }
 
     fn opening(&self) -> Option<String> {
-        match &*self.lock() {
-            State::Opening => Some(self.doing.clone()),
-            State::Open(store) => store.opening(),
-            State::Failed(reason) => Some(format!("the store could not be opened: {reason}")),
+        match self.outcome.get() {
+            None => Some(self.doing.clone()),
+            Some(Ok(store)) => store.opening(),
+            Some(Err(reason)) => Some(format!("the store could not be opened: {reason}")),
         }
     }
 }
